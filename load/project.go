@@ -1,0 +1,279 @@
+// Package load turns compose files into a compose-go project plus a source
+// map, the way Docker Compose loads them, and turns every failure on the way
+// into an error with a file:line:col position.
+package load
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+// Options are the inputs Docker Compose takes on its command line and from
+// its environment. The zero value loads like `docker compose config` with no
+// flags, except that Env is empty: callers pass os.Environ() explicitly so
+// that tests control every variable.
+type Options struct {
+	Files       []string // -f, in order; empty means COMPOSE_FILE or default discovery
+	ProjectName string   // -p
+	ProjectDir  string   // --project-directory
+	EnvFiles    []string // --env-file, repeatable
+	Profiles    []string // --profile; empty means COMPOSE_PROFILES
+	Env         []string // KEY=VALUE, the process environment
+	Services    []string // services named on the command line
+
+	NoInterpolate    bool // --no-interpolate
+	NoNormalize      bool // --no-normalize
+	NoPathResolution bool // --no-path-resolution
+	NoEnvResolution  bool // --no-env-resolution: keep env_file, do not inline it
+	NoConsistency    bool // --no-consistency
+	KeepEnvFile      bool // keep env_file after resolving it (config drops it)
+	AllResources     bool // keep networks/volumes no selected service uses
+	SkipSchema       bool // do not run the CUE schema (callers that validate themselves)
+
+	// Warn receives each warning as Compose would log it (unset variables,
+	// obsolete keys), also when the load then fails; nil drops them.
+	Warn func(Warning)
+}
+
+// Project is a loaded compose project with everything needed to point back
+// into the files it came from.
+type Project struct {
+	*types.Project
+	Files    []*File    // every compose file read, main files first
+	Sources  *SourceMap // model path -> position, later files win
+}
+
+// Warning is something Compose would log while loading.
+type Warning struct {
+	Pos Position // zero when the warning has no place in a file
+	Msg string
+}
+
+func (w Warning) String() string {
+	if w.Pos.Line > 0 {
+		return fmt.Sprintf("%s: warning: %s", w.Pos, w.Msg)
+	}
+	return "warning: " + w.Msg
+}
+
+// Load reads, validates and loads the project described by opts.
+func Load(ctx context.Context, opts Options) (*Project, error) {
+	s, err := newSession(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readFiles(); err != nil {
+		return nil, err
+	}
+	var p *types.Project
+	s.warnings, err = captureWarnings(func() error {
+		var lerr error
+		p, lerr = s.po.LoadProject(ctx)
+		return lerr
+	})
+	s.reportWarnings()
+	if err != nil {
+		return nil, s.explain(err)
+	}
+	p, err = postProcess(p, opts)
+	if err != nil {
+		return nil, s.explain(err)
+	}
+	return &Project{Project: p, Files: s.files, Sources: s.sources}, nil
+}
+
+// Model loads the merged raw model, before normalization, the way Compose
+// does for `config --no-interpolate` and `--variables`.
+func Model(ctx context.Context, opts Options) (map[string]any, error) {
+	s, err := newSession(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.readFiles(); err != nil {
+		return nil, err
+	}
+	var model map[string]any
+	s.warnings, err = captureWarnings(func() error {
+		var lerr error
+		model, lerr = s.po.LoadModel(ctx)
+		return lerr
+	})
+	s.reportWarnings()
+	if err != nil {
+		return nil, s.explain(err)
+	}
+	return model, nil
+}
+
+// session holds the state of one load: the compose-go options, the files
+// read so far and the warnings compose-go logged.
+type session struct {
+	opts     Options
+	po       *cli.ProjectOptions
+	files    []*File
+	sources  *SourceMap
+	warnings []string
+	// extra files compose-go reads on its own (include, extends file:)
+	extra []string
+}
+
+func newSession(opts Options) (*session, error) {
+	s := &session{opts: opts, sources: NewSourceMap()}
+	po, err := cli.NewProjectOptions(opts.Files, s.optionFns()...)
+	if err != nil {
+		return nil, explainOptionError(err)
+	}
+	s.po = po
+	if len(po.ConfigPaths) == 0 {
+		wd, _ := po.GetWorkingDir()
+		return nil, fmt.Errorf("no configuration file provided: not found in %s or any parent directory (looked for %s)",
+			wd, strings.Join(cli.DefaultFileNames, ", "))
+	}
+	po.WithListeners(func(event string, meta map[string]any) {
+		switch event {
+		case "include":
+			wd, _ := meta["workingdir"].(string)
+			if paths, ok := meta["path"].(types.StringList); ok {
+				for _, p := range paths {
+					if !filepath.IsAbs(p) {
+						p = filepath.Join(wd, p)
+					}
+					s.extra = append(s.extra, p)
+				}
+			}
+		}
+	})
+	return s, nil
+}
+
+// optionFns mirrors the option order of Docker Compose's project loader
+// (cmd/compose/compose.go toProjectOptions and config's own options): the
+// order matters, for example COMPOSE_FILE must be read after .env.
+func (s *session) optionFns() []cli.ProjectOptionsFn {
+	o := s.opts
+	fns := []cli.ProjectOptionsFn{
+		cli.WithInterpolation(!o.NoInterpolate),
+		cli.WithResolvedPaths(!o.NoPathResolution),
+		cli.WithNormalization(!o.NoNormalize),
+		cli.WithConsistency(!o.NoConsistency),
+		cli.WithDefaultProfiles(o.Profiles...),
+	}
+	if !o.KeepEnvFile {
+		fns = append(fns, cli.WithDiscardEnvFile)
+	}
+	if o.NoEnvResolution {
+		fns = append(fns, cli.WithoutEnvironmentResolution)
+	}
+	// The CUE schema has already checked every file with positions; the
+	// JSON Schema pass inside compose-go would only repeat it, slower and
+	// without positions. compose-go's semantic checks run either way.
+	if !o.SkipSchema {
+		fns = append(fns, cli.WithLoadOptions(func(lo *loader.Options) { lo.SkipValidation = true }))
+	}
+	fns = append(fns,
+		cli.WithWorkingDirectory(o.ProjectDir),
+		cli.WithEnv(o.Env),
+	)
+	if !hasVar(o.Env, "PWD") {
+		if pwd, err := os.Getwd(); err == nil {
+			fns = append(fns, cli.WithEnv([]string{"PWD=" + pwd}))
+		}
+	}
+	fns = append(fns,
+		cli.WithEnvFiles(o.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithConfigFileEnv,
+		cli.WithDefaultConfigPath,
+		cli.WithEnvFiles(o.EnvFiles...),
+		cli.WithDotEnv,
+		cli.WithDefaultProfiles(o.Profiles...),
+		cli.WithName(o.ProjectName),
+	)
+	return fns
+}
+
+func hasVar(env []string, name string) bool {
+	return slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, name+"=") })
+}
+
+// postProcess applies what Docker Compose does after compose-go returns
+// (pkg/compose/loader.go postProcessProject): enable the services named on
+// the command line, select them with their dependencies, and drop the
+// networks and volumes nothing uses.
+func postProcess(p *types.Project, opts Options) (*types.Project, error) {
+	if p.Name == "" {
+		return nil, errors.New("project name can't be empty: use -p or a name: key")
+	}
+	p, err := p.WithServicesEnabled(opts.Services...)
+	if err != nil {
+		return nil, err
+	}
+	p, err = p.WithSelectedServices(opts.Services)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.AllResources {
+		p = p.WithoutUnnecessaryResources()
+	}
+	return p, nil
+}
+
+// readFiles reads and parses every main compose file before compose-go does,
+// so that unreadable, malformed and schema-invalid files are reported with
+// positions, all of them, instead of compose-go's first error.
+func (s *session) readFiles() error {
+	var problems Errors
+	for _, path := range s.po.ConfigPaths {
+		if path == "-" {
+			continue // stdin: compose-go reads it, errors come back unpositioned
+		}
+		f, err := readFile(path)
+		if err != nil {
+			problems = append(problems, asErrors(err)...)
+			continue
+		}
+		s.files = append(s.files, f)
+		s.sources.AddFile(f)
+		if !s.opts.SkipSchema {
+			problems = append(problems, validate(f)...)
+		}
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// readFile reads one compose file with errors a user can act on.
+func readFile(path string) (*File, error) {
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, &Error{Pos: Position{File: path}, Msg: "no such file"}
+	case err != nil:
+		return nil, &Error{Pos: Position{File: path}, Msg: "cannot read file", Err: err}
+	case info.IsDir():
+		return nil, &Error{Pos: Position{File: path}, Msg: "is a directory, not a compose file"}
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &Error{Pos: Position{File: path}, Msg: "cannot read file", Err: err}
+	}
+	return ParseFile(path, src)
+}
+
+// explainOptionError gives compose-go's option errors (bad -p, missing
+// --env-file) the shape of every other berth error.
+func explainOptionError(err error) error {
+	return fmt.Errorf("invalid options: %w", err)
+}
