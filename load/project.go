@@ -49,8 +49,8 @@ type Options struct {
 // into the files it came from.
 type Project struct {
 	*types.Project
-	Files    []*File    // every compose file read, main files first
-	Sources  *SourceMap // model path -> position, later files win
+	Files   []*File    // every compose file read, main files first
+	Sources *SourceMap // model path -> position, later files win
 }
 
 // Warning is something Compose would log while loading.
