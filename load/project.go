@@ -269,7 +269,24 @@ func readFile(path string) (*File, error) {
 	if err != nil {
 		return nil, &Error{Pos: Position{File: path}, Msg: "cannot read file", Err: err}
 	}
-	return ParseFile(path, src)
+	return ParseFile(displayName(path), src)
+}
+
+// displayName shortens path to one relative to the working directory when
+// it lies below it: users read `compose.yaml:3:5`, not an absolute path.
+func displayName(path string) string {
+	if !filepath.IsAbs(path) {
+		return path
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(wd, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return path
+	}
+	return rel
 }
 
 // explainOptionError gives compose-go's option errors (bad -p, missing

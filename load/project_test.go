@@ -1,0 +1,229 @@
+package load
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeProject writes files (name -> content) into a fresh directory.
+func writeProject(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadMergesFilesInOrder(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"compose.yaml":          "services:\n  web:\n    image: nginx:${TAG:-1.25}\n    ports: [\"8080:80\"]\n",
+		"compose.override.yaml": "services:\n  web:\n    ports: !override [\"9090:80\"]\n    environment: {DEBUG: \"1\"}\n",
+		".env":                  "TAG=1.27\n",
+	})
+	p, err := Load(context.Background(), Options{ProjectDir: dir, Env: []string{"PWD=" + dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := p.Services["web"]
+	if web.Image != "nginx:1.27" {
+		t.Errorf("image = %q, want nginx:1.27 from .env", web.Image)
+	}
+	if len(web.Ports) != 1 || web.Ports[0].Published != "9090" {
+		t.Errorf("ports = %+v, want only 9090 (!override)", web.Ports)
+	}
+	if len(p.Files) != 2 {
+		t.Errorf("files = %d, want compose.yaml and compose.override.yaml", len(p.Files))
+	}
+	if pos, ok := p.Sources.Lookup("services.web.image"); !ok || pos.Line != 3 {
+		t.Errorf("services.web.image at %v, want line 3", pos)
+	}
+}
+
+func TestLoadEnvFilesOSEnvAndProfiles(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: app:${TAG}\n  debug:\n    image: busybox\n    profiles: [debug]\n",
+		"a.env":        "TAG=from-a\n",
+		"b.env":        "TAG=from-b\n",
+	})
+	base := Options{Files: []string{filepath.Join(dir, "compose.yaml")}, Env: []string{"PWD=" + dir}}
+
+	o := base
+	o.EnvFiles = []string{filepath.Join(dir, "a.env"), filepath.Join(dir, "b.env")}
+	p, err := Load(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Services["web"].Image; got != "app:from-b" {
+		t.Errorf("later --env-file should win: image = %q", got)
+	}
+	if _, ok := p.Services["debug"]; ok {
+		t.Error("service with an inactive profile is enabled")
+	}
+
+	o.Env = append(o.Env, "TAG=from-os", "COMPOSE_PROFILES=debug", "COMPOSE_PROJECT_NAME=named")
+	p, err = Load(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Services["web"].Image; got != "app:from-os" {
+		t.Errorf("OS environment should win over env files: image = %q", got)
+	}
+	if _, ok := p.Services["debug"]; !ok {
+		t.Error("COMPOSE_PROFILES=debug did not enable the debug service")
+	}
+	if p.Name != "named" {
+		t.Errorf("COMPOSE_PROJECT_NAME ignored: name = %q", p.Name)
+	}
+}
+
+func TestLoadComposeFileVariable(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"one.yaml": "services:\n  a:\n    image: a\n",
+		"two.yaml": "services:\n  b:\n    image: b\n",
+	})
+	p, err := Load(context.Background(), Options{ProjectDir: dir, Env: []string{
+		"PWD=" + dir, "COMPOSE_FILE=" + filepath.Join(dir, "one.yaml") + ":" + filepath.Join(dir, "two.yaml")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Services) != 2 {
+		t.Errorf("COMPOSE_FILE with two files gave services %v", p.ServiceNames())
+	}
+}
+
+func TestLoadIncludeExtendsReset(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"compose.yaml": `include:
+  - db/compose.yaml
+services:
+  base:
+    image: base:1
+    environment: {A: "1"}
+    command: ["run"]
+  web:
+    extends: {service: base}
+    command: !reset null
+`,
+		"db/compose.yaml": "services:\n  db:\n    image: postgres:17\n",
+	})
+	p, err := Load(context.Background(), Options{ProjectDir: dir, Env: []string{"PWD=" + dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := p.Services["db"]; !ok {
+		t.Error("included service db missing")
+	}
+	web := p.Services["web"]
+	if web.Image != "base:1" || web.Environment["A"] == nil {
+		t.Errorf("extends did not copy base: %+v", web)
+	}
+	if web.Command != nil {
+		t.Errorf("!reset null kept command %v", web.Command)
+	}
+}
+
+func TestLoadWarnsUnsetVariableAtItsUse(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: nginx\n    environment:\n      - TZ=${TIMEZONE}\n",
+	})
+	var got []Warning
+	_, err := Load(context.Background(), Options{ProjectDir: dir, Env: []string{"PWD=" + dir},
+		Warn: func(w Warning) { got = append(got, w) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Pos.Line != 5 || got[0].Pos.Column != 12 ||
+		!strings.Contains(got[0].Msg, `"TIMEZONE" variable is not set`) {
+		t.Errorf("warnings = %+v, want one at 5:12 about TIMEZONE", got)
+	}
+}
+
+// TestLoadErrorsArePositioned covers the inputs that cannot be loaded: each
+// must come back as positioned errors, never a panic or a bare message.
+func TestLoadErrorsArePositioned(t *testing.T) {
+	cases := []struct {
+		name  string
+		files map[string]string
+		want  string // file:line:col: message fragment
+	}{
+		{"undefined network", map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    networks: [front]\n"},
+			`compose.yaml:4:16: service "web" refers to undefined network front`},
+		{"undefined volume", map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    volumes:\n      - data:/data\n"},
+			`compose.yaml:5:9: service "web" refers to undefined volume data`},
+		{"undefined secret", map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    secrets: [token]\n"},
+			`compose.yaml:4:15: service "web" refers to undefined secret token`},
+		{"depends_on unknown", map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    depends_on: [db]\n"},
+			`compose.yaml:4:18: service "web" depends on undefined service "db"`},
+		{"cycle", map[string]string{"compose.yaml": "services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n"},
+			`dependency cycle detected`},
+		{"required variable", map[string]string{"compose.yaml": "services:\n  web:\n    image: \"nginx:${TAG:?set TAG}\"\n"},
+			`compose.yaml:3:19: required variable TAG is missing a value: set TAG`},
+		{"missing env_file", map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    env_file: web.env\n"},
+			`compose.yaml:4:15: env file`},
+		{"no image no build", map[string]string{"compose.yaml": "services:\n  web:\n    command: [x]\n"},
+			`compose.yaml:2:3: service "web" has neither an image nor a build context`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := writeProject(t, c.files)
+			_, err := Load(context.Background(), Options{Files: []string{filepath.Join(dir, "compose.yaml")}, Env: []string{"PWD=" + dir}})
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			var pe *Error
+			var list Errors
+			if !errors.As(err, &pe) && !errors.As(err, &list) {
+				t.Fatalf("error has no position: %v", err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error:\n  %v\nwant it to contain\n  %s", err, c.want)
+			}
+		})
+	}
+}
+
+func BenchmarkLoad(b *testing.B) {
+	dir := writeProject(b, map[string]string{"compose.yaml": benchCompose})
+	opts := Options{Files: []string{filepath.Join(dir, "compose.yaml")}, Env: []string{"PWD=" + dir}}
+	for b.Loop() {
+		if _, err := Load(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const benchCompose = `services:
+  web:
+    build: .
+    image: example/web:1.0
+    ports: ["8080:5000"]
+    environment:
+      REDIS_HOST: redis
+    depends_on:
+      redis:
+        condition: service_healthy
+    networks: [front, back]
+  redis:
+    image: redis:7
+    healthcheck:
+      test: ["CMD", "redis-cli", "ping"]
+      interval: 10s
+    networks: [back]
+    volumes: [data:/data]
+networks:
+  front: {}
+  back: {}
+volumes:
+  data: {}
+`
