@@ -215,7 +215,7 @@ func (s *session) explain(err error) error {
 	var missing *template.MissingRequiredError
 	if errors.As(err, &missing) {
 		if uses := s.variableUses(missing.Variable); len(uses) > 0 {
-			return &Error{Pos: uses[0], Msg: err.Error(), Err: err}
+			return &Error{Pos: uses[0], Msg: missing.Error(), Err: err}
 		}
 	}
 	msg := err.Error()
