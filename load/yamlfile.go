@@ -288,6 +288,10 @@ func (f *File) yamlError(err error) *Error {
 	switch {
 	case strings.HasPrefix(msg, "mapping values are not allowed in this context"):
 		msg += `; quote a value that contains ": ", or check the indentation`
+	case strings.HasPrefix(msg, "did not find expected key"):
+		msg += "; check the indentation of this line"
+	case strings.HasPrefix(msg, "found unexpected end of stream") && strings.Contains(msg, "quoted scalar"):
+		msg += "; close the quote"
 	case strings.HasPrefix(msg, "found character that cannot start any token"):
 		if c := f.index.charAt(line, col); c == '@' || c == '`' {
 			msg = fmt.Sprintf("%q cannot start an unquoted value; quote the value", c)
