@@ -184,3 +184,40 @@ func badProtocols(filename string, docs []*yaml.Node) []Violation {
 	}
 	return out
 }
+
+// locateYAML finds the node at p in a yaml/v4 document, following aliases
+// and merge keys. CUE's decoder gives nodes expanded from an alias no
+// position, so this is how an error inside `<<: *base` gets pointed at the
+// anchor's text.
+func locateYAML(doc *yaml.Node, p []pathElem) (key, val *yaml.Node) {
+	if doc == nil || len(doc.Content) == 0 {
+		return nil, nil
+	}
+	cur := doc.Content[0]
+	for _, e := range p {
+		cur = deref(cur)
+		if cur == nil {
+			return nil, nil
+		}
+		key = nil
+		if e.isIndex {
+			if cur.Kind != yaml.SequenceNode || e.index < 0 || e.index >= len(cur.Content) {
+				return nil, nil
+			}
+			cur = cur.Content[e.index]
+			continue
+		}
+		var next *yaml.Node
+		for _, kv := range pairs(cur, 0) {
+			if kv[0].Value == e.key {
+				key, next = kv[0], kv[1]
+				break
+			}
+		}
+		if next == nil {
+			return nil, nil
+		}
+		cur = next
+	}
+	return key, deref(cur)
+}

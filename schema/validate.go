@@ -171,7 +171,11 @@ func validate(filename string, src []byte) []Violation {
 		if lit, ok := expr.(*ast.BasicLit); ok && lit.Kind == token.NULL {
 			continue
 		}
-		out = append(out, validateDoc(schema, filename, expr)...)
+		var doc *yaml.Node
+		if i < len(docs) {
+			doc = docs[i]
+		}
+		out = append(out, safeValidateDoc(schema, filename, expr, doc)...)
 	}
 	out = append(out, conflictingKeys(filename, docs)...)
 	out = append(out, badProtocols(filename, docs)...)
@@ -228,8 +232,8 @@ func yamlErrorPos(err error) (int, int) {
 func yamlErrorMsg(err error) string {
 	var le *yaml.LoadError
 	if stderrors.As(err, &le) && le.Message != "" {
-		if le.ContextMsg != "" {
-			return le.ContextMsg + ": " + le.Message
+		if le.ContextMsg != "" && le.ContextMark.Line > 0 {
+			return fmt.Sprintf("%s (started at %d:%d): %s", le.ContextMsg, le.ContextMark.Line, max(le.ContextMark.Column, 1), le.Message)
 		}
 		return le.Message
 	}
@@ -302,7 +306,7 @@ type finding struct {
 	path  []pathElem
 	rule  Rule
 	msg   string
-	pos   token.Pos
+	pos   lc
 	skip  bool // an interpolated value: compose validates after substitution
 	order int
 }
@@ -314,12 +318,12 @@ type finding struct {
 // and validates again, until a round finds nothing new. Errors that a
 // removal itself could cause (a required key now missing, a oneOf on an
 // ancestor now failing) are recognised by their path and discarded.
-func validateDoc(schema cue.Value, filename string, expr ast.Expr) []Violation {
+func validateDoc(schema cue.Value, filename string, expr ast.Expr, doc *yaml.Node) []Violation {
 	ctx := schema.Context()
 	var found []finding
 	dups := dropDuplicateKeys(expr, nil)
 	for _, d := range dups {
-		found = append(found, finding{path: d.path, rule: RuleDuplicateKey, pos: d.pos,
+		found = append(found, finding{path: d.path, rule: RuleDuplicateKey, pos: tokPos(d.pos),
 			msg: fmt.Sprintf("duplicate key %q in %s", d.path[len(d.path)-1].key, describeParent(d.path[:len(d.path)-1]))})
 	}
 	var removed [][]pathElem
@@ -336,7 +340,7 @@ func validateDoc(schema cue.Value, filename string, expr ast.Expr) []Violation {
 		if err == nil {
 			break
 		}
-		fs := deepest(convert(cueerrors.Errors(err), expr, v))
+		fs := deepest(convert(cueerrors.Errors(err), expr, v, doc))
 		if debugRounds {
 			for _, f := range fs {
 				fmt.Fprintf(os.Stderr, "round %d: %s %s %s\n", round, formatPath(f.path), f.rule.Code, f.msg)
@@ -352,8 +356,15 @@ func validateDoc(schema cue.Value, filename string, expr ast.Expr) []Violation {
 			if f.rule == RuleMissingRequired && len(f.path) > 1 {
 				missing = append(missing, f.path[:len(f.path)-1])
 			}
-			if seen(found, f) {
+			if seen(found, f) || underUnknown(f.path, found) {
 				continue
+			}
+			// A finding below a newly found unknown key from an earlier
+			// round would have been dropped had both come together.
+			if isKeyRule(f.rule) {
+				found = slices.DeleteFunc(found, func(g finding) bool {
+					return len(g.path) > len(f.path) && pathHasPrefix(g.path, f.path)
+				})
 			}
 			found = append(found, f)
 			if f.rule != RuleMissingRequired && len(f.path) > 0 && removeNode(expr, f.path) {
@@ -383,12 +394,24 @@ func validateDoc(schema cue.Value, filename string, expr ast.Expr) []Violation {
 			continue
 		}
 		line, col := 1, 1
-		if f.pos.IsValid() && f.pos.Line() > 0 {
-			line, col = f.pos.Line(), max(f.pos.Column(), 1)
+		if f.pos.valid() {
+			line, col = f.pos.line, f.pos.col
 		}
 		out = append(out, Violation{File: filename, Line: line, Col: col, Path: formatPath(f.path), Message: f.msg, Rule: f.rule})
 	}
 	return out
+}
+
+// safeValidateDoc keeps one document's internal failure from discarding the
+// findings of the others.
+func safeValidateDoc(schema cue.Value, filename string, expr ast.Expr, doc *yaml.Node) (out []Violation) {
+	defer func() {
+		if r := recover(); r != nil {
+			out = []Violation{{File: filename, Line: max(nodePos(expr).Line(), 1), Col: 1, Rule: RuleYAMLSyntax,
+				Message: fmt.Sprintf("internal error while validating this document: %v", r)}}
+		}
+	}()
+	return validateDoc(schema, filename, expr, doc)
 }
 
 // followOn reports whether f may be a consequence of removing a node in an
@@ -436,7 +459,7 @@ var (
 
 // convert turns CUE errors into findings grouped by path: CUE emits one
 // error per failed disjunction branch, and a user needs one line per node.
-func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value) []finding {
+func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, doc *yaml.Node) []finding {
 	type group struct {
 		path      []pathElem
 		notAllow  bool
@@ -447,7 +470,7 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value) []finding {
 		wantTypes []string
 		allowed   []string // literals and bounds from enum/pattern/range errors
 		other     []string
-		pos       token.Pos
+		pos       lc
 		order     int
 	}
 	var groups []*group
@@ -466,10 +489,10 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value) []finding {
 		f, a := e.Msg()
 		msg := fmt.Sprintf(f, a...)
 		g := get(p)
-		if !g.pos.IsValid() {
+		if !g.pos.valid() {
 			for _, pos := range cueerrors.Positions(e) {
-				if pos.Filename() != "compose.cue" && pos.Filename() != "extra.cue" && pos.IsValid() {
-					g.pos = pos
+				if pos.Filename() != "compose.cue" && pos.Filename() != "extra.cue" && tokPos(pos).valid() {
+					g.pos = tokPos(pos)
 					break
 				}
 			}
@@ -515,7 +538,12 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value) []finding {
 	var out []finding
 	for _, g := range groups {
 		f := finding{path: g.path, order: g.order}
-		keyPos, valPos, val := locate(expr, g.path)
+		kp, vp, val := locate(expr, g.path)
+		// Nodes expanded from an alias have no position in CUE's AST; the
+		// YAML tree knows where the anchor's text is.
+		yk, yv := locateYAML(doc, g.path)
+		keyPos := firstValid(tokPos(kp), yamlPos(yk))
+		valPos := firstValid(tokPos(vp), yamlPos(yv))
 		where := formatPath(g.path)
 		if where == "" {
 			where = "the document"
@@ -528,7 +556,8 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value) []finding {
 			// The missing key has no node; point at the key that owns the
 			// mapping it belongs in.
 			pk, pv, _ := locate(expr, parent)
-			f.pos = firstValid(pk, pv, g.pos)
+			ypk, ypv := locateYAML(doc, parent)
+			f.pos = firstValid(tokPos(pk), yamlPos(ypk), tokPos(pv), yamlPos(ypv), g.pos)
 		case g.notAllow:
 			f.pos = firstValid(keyPos, g.pos)
 			if kind := namedKind(g.path); kind != "" {
@@ -578,32 +607,71 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value) []finding {
 
 // deepest drops every finding that has a strictly deeper finding below it:
 // a failing oneOf reports the parent too, but only the innermost node is the
-// thing to fix. Missing-required findings are kept, because the parent they
-// hang off is where the fix goes.
+// thing to fix. Two exceptions: a missing-required finding is kept (its
+// parent is where the fix goes), and for an unknown key or a bad name the
+// shallowest finding wins, because everything below it is unknown too.
 func deepest(fs []finding) []finding {
 	var out []finding
 	for _, f := range fs {
-		deeper := false
-		for _, o := range fs {
-			if len(o.path) > len(f.path) && pathHasPrefix(o.path, f.path) {
-				deeper = true
-				break
+		if underUnknown(f.path, fs) {
+			continue
+		}
+		keep := f.rule == RuleMissingRequired || isKeyRule(f.rule)
+		if !keep {
+			keep = true
+			for _, o := range fs {
+				if len(o.path) > len(f.path) && pathHasPrefix(o.path, f.path) {
+					keep = false
+					break
+				}
 			}
 		}
-		if !deeper || f.rule == RuleMissingRequired {
+		if keep {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-func firstValid(ps ...token.Pos) token.Pos {
+func isKeyRule(r Rule) bool { return r == RuleUnknownKey || r == RuleInvalidName }
+
+// underUnknown reports whether p lies strictly below an unknown key or a bad
+// name among fs.
+func underUnknown(p []pathElem, fs []finding) bool {
+	for _, o := range fs {
+		if isKeyRule(o.rule) && len(o.path) < len(p) && pathHasPrefix(p, o.path) {
+			return true
+		}
+	}
+	return false
+}
+
+// lc is a 1-based line and column; the zero value means unknown.
+type lc struct{ line, col int }
+
+func (p lc) valid() bool { return p.line > 0 }
+
+func tokPos(p token.Pos) lc {
+	if !p.IsValid() || p.Line() < 1 {
+		return lc{}
+	}
+	return lc{p.Line(), max(p.Column(), 1)}
+}
+
+func yamlPos(n *yaml.Node) lc {
+	if n == nil || n.Line < 1 {
+		return lc{}
+	}
+	return lc{n.Line, max(n.Column, 1)}
+}
+
+func firstValid(ps ...lc) lc {
 	for _, p := range ps {
-		if p.IsValid() && p.Line() > 0 {
+		if p.valid() {
 			return p
 		}
 	}
-	return token.NoPos
+	return lc{}
 }
 
 func appendUnique(s []string, v string) []string {
@@ -715,7 +783,9 @@ func allowedKeys(v cue.Value, p []pathElem) []string {
 	}
 	var keys []string
 	for it.Next() {
-		keys = append(keys, it.Selector().Unquoted())
+		if sel := it.Selector(); sel.IsString() {
+			keys = append(keys, sel.Unquoted())
+		}
 	}
 	return keys
 }
