@@ -232,12 +232,18 @@ func postProcess(p *types.Project, opts Options) (*types.Project, error) {
 // so that unreadable, malformed and schema-invalid files are reported with
 // positions, all of them, instead of compose-go's first error.
 func (s *session) readFiles() error {
-	var problems Errors
+	var problems, empty Errors
 	for _, path := range s.po.ConfigPaths {
 		if path == "-" {
 			continue // stdin: compose-go reads it, errors come back unpositioned
 		}
 		f, err := readFile(path)
+		if errors.Is(err, ErrEmptyFile) {
+			// compose-go accepts an empty file (an empty override) and fails
+			// only when the merged project is empty; remember the error.
+			empty = append(empty, asErrors(err)...)
+			continue
+		}
 		if err != nil {
 			problems = append(problems, asErrors(err)...)
 			continue
@@ -247,6 +253,9 @@ func (s *session) readFiles() error {
 		if !s.opts.SkipSchema {
 			problems = append(problems, validate(f)...)
 		}
+	}
+	if len(s.files) == 0 && len(problems) == 0 {
+		problems = empty
 	}
 	if len(problems) > 0 {
 		return problems

@@ -12,7 +12,7 @@ func validate(f *File) Errors {
 	var out Errors
 	for _, v := range schema.Validate(f.Name, f.Src) {
 		out = append(out, &Error{
-			Pos: Position{File: f.Name, Line: v.Line, Column: v.Column},
+			Pos: Position{File: f.Name, Line: v.Line, Column: v.Col},
 			Msg: fmt.Sprintf("%s (%s %s)", v.Message, v.Rule.Code, v.Rule.Name),
 		})
 	}
