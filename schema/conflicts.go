@@ -28,7 +28,7 @@ var exclusiveSets = []struct {
 // every other key but name (compose-go validation.checkExternal).
 var externalKinds = []string{"networks", "volumes", "secrets", "configs"}
 
-func conflictingKeys(filename string, docs []*yaml.Node) []Violation {
+func (t *ytree) conflictingKeys(filename string, docs []*yaml.Node) []Violation {
 	var out []Violation
 	for _, d := range docs {
 		if d == nil || len(d.Content) == 0 {
@@ -36,9 +36,9 @@ func conflictingKeys(filename string, docs []*yaml.Node) []Violation {
 		}
 		root := d.Content[0]
 		for _, set := range exclusiveSets {
-			forEach(root, set.pattern, nil, 0, func(n *yaml.Node, p []pathElem) {
+			t.forEach(root, set.pattern, nil, 0, func(n *yaml.Node, p []pathElem) {
 				var seen []string
-				for _, kv := range pairs(n, 0) {
+				for _, kv := range t.pairs(n, 0) {
 					k := kv[0].Value
 					for _, want := range set.keys {
 						if k != want {
@@ -55,8 +55,8 @@ func conflictingKeys(filename string, docs []*yaml.Node) []Violation {
 			})
 		}
 		for _, kind := range externalKinds {
-			forEach(root, []string{kind, "*"}, nil, 0, func(n *yaml.Node, p []pathElem) {
-				ps := pairs(n, 0)
+			t.forEach(root, []string{kind, "*"}, nil, 0, func(n *yaml.Node, p []pathElem) {
+				ps := t.pairs(n, 0)
 				external := false
 				for _, kv := range ps {
 					if kv[0].Value == "external" && kv[1].Kind == yaml.ScalarNode && kv[1].Value == "true" {
@@ -82,7 +82,7 @@ func conflictingKeys(filename string, docs []*yaml.Node) []Violation {
 }
 
 // forEach calls fn for every node matching pattern below n.
-func forEach(n *yaml.Node, pattern []string, path []pathElem, depth int, fn func(*yaml.Node, []pathElem)) {
+func (t *ytree) forEach(n *yaml.Node, pattern []string, path []pathElem, depth int, fn func(*yaml.Node, []pathElem)) {
 	n = deref(n)
 	if n == nil || depth > 64 {
 		return
@@ -95,10 +95,10 @@ func forEach(n *yaml.Node, pattern []string, path []pathElem, depth int, fn func
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
-		for _, kv := range pairs(n, 0) {
+		for _, kv := range t.pairs(n, 0) {
 			if pattern[0] == "*" || pattern[0] == kv[0].Value {
 				p := append(append([]pathElem(nil), path...), pathElem{key: kv[0].Value})
-				forEach(kv[1], pattern[1:], p, depth+1, fn)
+				t.forEach(kv[1], pattern[1:], p, depth+1, fn)
 			}
 		}
 	case yaml.SequenceNode:
@@ -107,7 +107,7 @@ func forEach(n *yaml.Node, pattern []string, path []pathElem, depth int, fn func
 		}
 		for i, c := range n.Content {
 			p := append(append([]pathElem(nil), path...), pathElem{index: i, isIndex: true})
-			forEach(c, pattern[1:], p, depth+1, fn)
+			t.forEach(c, pattern[1:], p, depth+1, fn)
 		}
 	}
 }
@@ -119,13 +119,27 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// ytree answers questions about one yaml/v4 stream. It memoises the
+// resolved pairs of every mapping: merge keys may reference anchors that
+// merge other anchors, and without the memo a small file of nested merges
+// costs exponential time (8 merges of 8 merges of ... never finishes).
+type ytree struct {
+	memo map[*yaml.Node][][2]*yaml.Node
+}
+
+func newYtree() *ytree { return &ytree{memo: map[*yaml.Node][][2]*yaml.Node{}} }
+
 // pairs lists the key/value pairs of a mapping in document order, with the
 // entries of `<<` merge keys resolved: explicit keys win over merged ones.
-func pairs(n *yaml.Node, depth int) [][2]*yaml.Node {
+func (t *ytree) pairs(n *yaml.Node, depth int) [][2]*yaml.Node {
 	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode || depth > 16 {
+	if n == nil || n.Kind != yaml.MappingNode || depth > 32 {
 		return nil
 	}
+	if r, ok := t.memo[n]; ok {
+		return r
+	}
+	t.memo[n] = nil // a merge cycle resolves to nothing instead of looping
 	var explicit, merged [][2]*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
@@ -133,16 +147,16 @@ func pairs(n *yaml.Node, depth int) [][2]*yaml.Node {
 			v = deref(v)
 			if v != nil && v.Kind == yaml.SequenceNode {
 				for _, m := range v.Content {
-					merged = append(merged, pairs(m, depth+1)...)
+					merged = append(merged, t.pairs(m, depth+1)...)
 				}
 			} else {
-				merged = append(merged, pairs(v, depth+1)...)
+				merged = append(merged, t.pairs(v, depth+1)...)
 			}
 			continue
 		}
 		explicit = append(explicit, [2]*yaml.Node{k, v})
 	}
-	out := explicit
+	out := slices.Clone(explicit)
 	have := map[string]bool{}
 	for _, kv := range explicit {
 		have[kv[0].Value] = true
@@ -153,6 +167,7 @@ func pairs(n *yaml.Node, depth int) [][2]*yaml.Node {
 			out = append(out, kv)
 		}
 	}
+	t.memo[n] = out
 	return out
 }
 
@@ -161,14 +176,14 @@ func pairs(n *yaml.Node, depth int) [][2]*yaml.Node {
 // a typo would only fail at container creation.
 var portProtocols = []string{"tcp", "udp", "sctp"}
 
-func badProtocols(filename string, docs []*yaml.Node) []Violation {
+func (t *ytree) badProtocols(filename string, docs []*yaml.Node) []Violation {
 	var out []Violation
 	for _, d := range docs {
 		if d == nil || len(d.Content) == 0 {
 			continue
 		}
-		forEach(d.Content[0], []string{"services", "*", "ports", "*"}, nil, 0, func(n *yaml.Node, p []pathElem) {
-			for _, kv := range pairs(n, 0) {
+		t.forEach(d.Content[0], []string{"services", "*", "ports", "*"}, nil, 0, func(n *yaml.Node, p []pathElem) {
+			for _, kv := range t.pairs(n, 0) {
 				v := deref(kv[1])
 				if kv[0].Value != "protocol" || v == nil || v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
 					continue
@@ -189,7 +204,7 @@ func badProtocols(filename string, docs []*yaml.Node) []Violation {
 // and merge keys. CUE's decoder gives nodes expanded from an alias no
 // position, so this is how an error inside `<<: *base` gets pointed at the
 // anchor's text.
-func locateYAML(doc *yaml.Node, p []pathElem) (key, val *yaml.Node) {
+func (t *ytree) locateYAML(doc *yaml.Node, p []pathElem) (key, val *yaml.Node) {
 	if doc == nil || len(doc.Content) == 0 {
 		return nil, nil
 	}
@@ -208,7 +223,7 @@ func locateYAML(doc *yaml.Node, p []pathElem) (key, val *yaml.Node) {
 			continue
 		}
 		var next *yaml.Node
-		for _, kv := range pairs(cur, 0) {
+		for _, kv := range t.pairs(cur, 0) {
 			if kv[0].Value == e.key {
 				key, next = kv[0], kv[1]
 				break
@@ -220,4 +235,35 @@ func locateYAML(doc *yaml.Node, p []pathElem) (key, val *yaml.Node) {
 		cur = next
 	}
 	return key, deref(cur)
+}
+
+// maxExpandedNodes bounds how large a document may become once aliases and
+// merge keys are expanded. CUE's decoder caps plain aliases but expands
+// `<<: *x` merges without a limit, so eight merges of eight merges of ...
+// would never finish. Real compose files stay far below this.
+const maxExpandedNodes = 50_000
+
+// expandedSize counts the nodes of n with every alias expanded, saturating
+// at limit. Memoised, so nested anchors cost linear time to measure.
+func expandedSize(n *yaml.Node, memo map[*yaml.Node]int, limit int) int {
+	if n == nil {
+		return 0
+	}
+	if s, ok := memo[n]; ok {
+		return s
+	}
+	memo[n] = limit // a cycle counts as too large
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size += expandedSize(n.Alias, memo, limit)
+	}
+	for _, c := range n.Content {
+		if size >= limit {
+			break
+		}
+		size += expandedSize(c, memo, limit)
+	}
+	size = min(size, limit)
+	memo[n] = size
+	return size
 }

@@ -142,6 +142,13 @@ func validate(filename string, src []byte) []Violation {
 		return []Violation{{File: filename, Line: 1, Col: 1, Rule: RuleEmptyFile,
 			Message: "the file contains no compose document"}}
 	}
+	memo := map[*yaml.Node]int{}
+	for _, d := range docs {
+		if expandedSize(d, memo, maxExpandedNodes) >= maxExpandedNodes {
+			return []Violation{{File: filename, Line: max(d.Line, 1), Col: max(d.Column, 1), Rule: RuleYAMLSyntax,
+				Message: fmt.Sprintf("invalid YAML: aliases and merge keys expand to more than %d nodes", maxExpandedNodes)}}
+		}
+	}
 	blanked := blankMergeTags(src, docs)
 
 	schema, err := compiledSchema()
@@ -152,6 +159,7 @@ func validate(filename string, src []byte) []Violation {
 	schemaMu.Lock()
 	defer schemaMu.Unlock()
 
+	yt := newYtree()
 	var out []Violation
 	dec := cueyaml.NewDecoder(filename, bytes.NewReader(blanked))
 	for i := 0; ; i++ {
@@ -175,10 +183,10 @@ func validate(filename string, src []byte) []Violation {
 		if i < len(docs) {
 			doc = docs[i]
 		}
-		out = append(out, safeValidateDoc(schema, filename, expr, doc)...)
+		out = append(out, safeValidateDoc(schema, yt, filename, expr, doc)...)
 	}
-	out = append(out, conflictingKeys(filename, docs)...)
-	out = append(out, badProtocols(filename, docs)...)
+	out = append(out, yt.conflictingKeys(filename, docs)...)
+	out = append(out, yt.badProtocols(filename, docs)...)
 	return out
 }
 
@@ -318,7 +326,7 @@ type finding struct {
 // and validates again, until a round finds nothing new. Errors that a
 // removal itself could cause (a required key now missing, a oneOf on an
 // ancestor now failing) are recognised by their path and discarded.
-func validateDoc(schema cue.Value, filename string, expr ast.Expr, doc *yaml.Node) []Violation {
+func validateDoc(schema cue.Value, yt *ytree, filename string, expr ast.Expr, doc *yaml.Node) []Violation {
 	ctx := schema.Context()
 	var found []finding
 	dups := dropDuplicateKeys(expr, nil)
@@ -340,7 +348,7 @@ func validateDoc(schema cue.Value, filename string, expr ast.Expr, doc *yaml.Nod
 		if err == nil {
 			break
 		}
-		fs := deepest(convert(cueerrors.Errors(err), expr, v, doc))
+		fs := deepest(convert(cueerrors.Errors(err), expr, v, yt, doc))
 		if debugRounds {
 			for _, f := range fs {
 				fmt.Fprintf(os.Stderr, "round %d: %s %s %s\n", round, formatPath(f.path), f.rule.Code, f.msg)
@@ -404,14 +412,14 @@ func validateDoc(schema cue.Value, filename string, expr ast.Expr, doc *yaml.Nod
 
 // safeValidateDoc keeps one document's internal failure from discarding the
 // findings of the others.
-func safeValidateDoc(schema cue.Value, filename string, expr ast.Expr, doc *yaml.Node) (out []Violation) {
+func safeValidateDoc(schema cue.Value, yt *ytree, filename string, expr ast.Expr, doc *yaml.Node) (out []Violation) {
 	defer func() {
 		if r := recover(); r != nil {
 			out = []Violation{{File: filename, Line: max(nodePos(expr).Line(), 1), Col: 1, Rule: RuleYAMLSyntax,
 				Message: fmt.Sprintf("internal error while validating this document: %v", r)}}
 		}
 	}()
-	return validateDoc(schema, filename, expr, doc)
+	return validateDoc(schema, yt, filename, expr, doc)
 }
 
 // followOn reports whether f may be a consequence of removing a node in an
@@ -459,7 +467,7 @@ var (
 
 // convert turns CUE errors into findings grouped by path: CUE emits one
 // error per failed disjunction branch, and a user needs one line per node.
-func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, doc *yaml.Node) []finding {
+func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, yt *ytree, doc *yaml.Node) []finding {
 	type group struct {
 		path      []pathElem
 		notAllow  bool
@@ -505,9 +513,16 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, doc *yaml.Node)
 		case reEmptyDisj.MatchString(msg):
 			// a summary; its branches follow as separate errors
 		case reMismatch.MatchString(msg):
+			// As with conflicts, the order of the two sides is not fixed:
+			// the data's own kind tells which one is the file's.
 			m := reMismatch.FindStringSubmatch(msg)
-			g.gotType = m[3]
-			g.wantTypes = appendUnique(g.wantTypes, typeName(m[4], m[2]))
+			_, _, val := locate(expr, p)
+			got, want := m[3], m[4]
+			if k := kindOf(val); k != "" && k == m[4] || k == "" && m[2] == shortValue(val) && m[2] != "" {
+				got, want = m[4], m[3]
+			}
+			g.gotType = got
+			g.wantTypes = appendUnique(g.wantTypes, typeName(want, ""))
 		case reBound.MatchString(msg):
 			m := reBound.FindStringSubmatch(msg)
 			g.allowed = appendUnique(g.allowed, m[2])
@@ -541,7 +556,7 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, doc *yaml.Node)
 		kp, vp, val := locate(expr, g.path)
 		// Nodes expanded from an alias have no position in CUE's AST; the
 		// YAML tree knows where the anchor's text is.
-		yk, yv := locateYAML(doc, g.path)
+		yk, yv := yt.locateYAML(doc, g.path)
 		keyPos := firstValid(tokPos(kp), yamlPos(yk))
 		valPos := firstValid(tokPos(vp), yamlPos(yv))
 		where := formatPath(g.path)
@@ -556,7 +571,7 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, doc *yaml.Node)
 			// The missing key has no node; point at the key that owns the
 			// mapping it belongs in.
 			pk, pv, _ := locate(expr, parent)
-			ypk, ypv := locateYAML(doc, parent)
+			ypk, ypv := yt.locateYAML(doc, parent)
 			f.pos = firstValid(tokPos(pk), yamlPos(ypk), tokPos(pv), yamlPos(ypv), g.pos)
 		case g.notAllow:
 			f.pos = firstValid(keyPos, g.pos)
@@ -825,6 +840,33 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// kindOf names the CUE kind of a YAML value as CUE prints it in
+// "mismatched types" errors, or "" when unknown.
+func kindOf(x ast.Expr) string {
+	switch x := x.(type) {
+	case *ast.StructLit:
+		return "struct"
+	case *ast.ListLit:
+		return "list"
+	case *ast.UnaryExpr:
+		return kindOf(x.X)
+	case *ast.BasicLit:
+		switch x.Kind {
+		case token.STRING:
+			return "string"
+		case token.INT:
+			return "int"
+		case token.FLOAT:
+			return "float"
+		case token.TRUE, token.FALSE:
+			return "bool"
+		case token.NULL:
+			return "null"
+		}
+	}
+	return ""
 }
 
 func isScalar(x ast.Expr) bool {

@@ -242,3 +242,38 @@ func TestConcurrentValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeBomb: nested merge keys must be refused quickly, not expanded.
+func TestMergeBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &a0 {k: v}\n")
+	for i := 1; i < 12; i++ {
+		fmt.Fprintf(&b, "x%d: &a%d\n  <<: [", i, i)
+		for j := range 8 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*a%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("services:\n  web:\n    <<: *a11\n")
+	vs := Validate("bomb.yaml", []byte(b.String()))
+	if len(vs) != 1 || vs[0].Rule != RuleYAMLSyntax {
+		t.Fatalf("got %v, want one BR001", vs)
+	}
+}
+
+func TestWrongTypeWording(t *testing.T) {
+	cases := map[string]string{
+		"- a\n":                               "the document: expected mapping, got list",
+		"services:\n  web:\n    image: [a]\n": "services.web.image: expected string, got list",
+		"services:\n  web: true\n":            "services.web: expected mapping, got boolean true",
+	}
+	for src, want := range cases {
+		vs := Validate("w.yaml", []byte(src))
+		if len(vs) != 1 || vs[0].Message != want {
+			t.Errorf("%q: got %v, want %q", src, vs, want)
+		}
+	}
+}
