@@ -24,6 +24,7 @@ const (
 	kString
 	kList
 	kMap
+	kBytes // !!binary: CUE decodes it to bytes, which no JSON Schema type admits
 
 	kNumber = kInt | kFloat
 )
@@ -49,6 +50,8 @@ func (k kinds) name() string {
 		return "list"
 	case kMap:
 		return "mapping"
+	case kBytes:
+		return "bytes"
 	}
 	return "value"
 }

@@ -146,7 +146,7 @@ func classify(g []finding) report {
 		return r
 	}
 	if val != nil {
-		r.line, r.col = val.Line, val.Column
+		r.line, r.col = valuePos(val)
 	}
 	r.skip = interpolated(val)
 	switch {

@@ -61,6 +61,7 @@ func Validate(filename string, doc *yaml.Node) (out []schema.Violation) {
 			Message: fmt.Sprintf("internal error: %v", err)}}
 	}
 	w := &walker{}
+	w.duplicates(top, 0)
 	w.validate(rootNode, top, nil, 0)
 	out = w.violations(filename)
 	out = append(out, conflictingKeys(filename, top)...)
@@ -147,34 +148,35 @@ func (w *walker) validate(n *node, v, key *yaml.Node, depth int) {
 		return
 	}
 	k := kindOf(v)
+	vl, vc := valuePos(v)
 	if n.types != 0 && k&n.types == 0 {
-		w.add(finding{kind: fType, want: n.types, got: k, val: v, line: v.Line, col: v.Column})
+		w.add(finding{kind: fType, want: n.types, got: k, val: v, line: vl, col: vc})
 		return
 	}
 	if n.hasEn && !w.enum(n, v, k) {
 		return
 	}
 	if n.restart && k == kString && !restartOK(v.Value) {
-		w.add(finding{kind: fValue, val: v, line: v.Line, col: v.Column,
+		w.add(finding{kind: fValue, val: v, line: vl, col: vc,
 			allowed: []string{`"no"`, `"always"`, `"unless-stopped"`}, other: []string{`=~"^on-failure(:[0-9]+)?$"`}})
 	}
 	if k == kString {
 		if n.pattern != nil && !n.pattern.match(v.Value) {
-			w.add(finding{kind: fValue, val: v, line: v.Line, col: v.Column, other: []string{"=~" + strconv.Quote(n.pattern.src)}})
+			w.add(finding{kind: fValue, val: v, line: vl, col: vc, other: []string{"=~" + strconv.Quote(n.pattern.src)}})
 		}
 		if n.format == "duration" {
 			if _, err := time.ParseDuration(v.Value); err != nil {
-				w.add(finding{kind: fValue, val: v, line: v.Line, col: v.Column, other: []string{"a duration such as 1m30s"}})
+				w.add(finding{kind: fValue, val: v, line: vl, col: vc, other: []string{"a duration such as 1m30s"}})
 			}
 		}
 	}
 	if k&kNumber != 0 && (n.min != nil || n.max != nil) {
 		if f, err := strconv.ParseFloat(strings.ReplaceAll(v.Value, "_", ""), 64); err == nil {
 			if n.min != nil && f < *n.min {
-				w.add(finding{kind: fValue, val: v, line: v.Line, col: v.Column, allowed: []string{">=" + num(*n.min)}})
+				w.add(finding{kind: fValue, val: v, line: vl, col: vc, allowed: []string{">=" + num(*n.min)}})
 			}
 			if n.max != nil && f > *n.max {
-				w.add(finding{kind: fValue, val: v, line: v.Line, col: v.Column, allowed: []string{"<=" + num(*n.max)}})
+				w.add(finding{kind: fValue, val: v, line: vl, col: vc, allowed: []string{"<=" + num(*n.max)}})
 			}
 		}
 	}
@@ -192,7 +194,7 @@ func (w *walker) validate(n *node, v, key *yaml.Node, depth int) {
 			}
 		}
 		if n.unique && hasDuplicates(v) {
-			w.add(finding{kind: fUnique, val: v, line: v.Line, col: v.Column})
+			w.add(finding{kind: fUnique, val: v, line: vl, col: vc})
 		}
 	}
 	for _, s := range n.allOf {
@@ -210,7 +212,7 @@ func (w *walker) validate(n *node, v, key *yaml.Node, depth int) {
 		passed := len(w.out) == mark
 		w.out = w.out[:mark]
 		if passed {
-			w.add(finding{kind: fMatchN, val: v, line: v.Line, col: v.Column})
+			w.add(finding{kind: fMatchN, val: v, line: vl, col: vc})
 		}
 	}
 }
@@ -219,6 +221,7 @@ func (w *walker) validate(n *node, v, key *yaml.Node, depth int) {
 // enum member has is a type error (CUE reports "mismatched types"); a value
 // of the right kind outside the set is an invalid value.
 func (w *walker) enum(n *node, v *yaml.Node, k kinds) bool {
+	vl, vc := valuePos(v)
 	var want kinds
 	var allowed []string
 	for _, e := range n.enum {
@@ -230,10 +233,10 @@ func (w *walker) enum(n *node, v *yaml.Node, k kinds) bool {
 		allowed = append(allowed, cueLiteral(e))
 	}
 	if want&k == 0 {
-		w.add(finding{kind: fType, want: want, got: k, val: v, line: v.Line, col: v.Column})
+		w.add(finding{kind: fType, want: want, got: k, val: v, line: vl, col: vc})
 		return false
 	}
-	w.add(finding{kind: fValue, val: v, line: v.Line, col: v.Column, allowed: allowed})
+	w.add(finding{kind: fValue, val: v, line: vl, col: vc, allowed: allowed})
 	return true
 }
 
@@ -243,6 +246,7 @@ func (w *walker) enum(n *node, v *yaml.Node, k kinds) bool {
 // matched the node. A oneOf that more than one branch accepts is a
 // "matchN" failure on the node itself.
 func (w *walker) branches(subs []*node, v, key *yaml.Node, depth int, one bool) {
+	vl, vc := valuePos(v)
 	mark := len(w.out)
 	pass := 0
 	for _, s := range subs {
@@ -259,17 +263,12 @@ func (w *walker) branches(subs []*node, v, key *yaml.Node, depth int, one bool) 
 		w.out = w.out[:mark]
 	default:
 		w.out = w.out[:mark]
-		w.add(finding{kind: fMatchN, val: v, line: v.Line, col: v.Column})
+		w.add(finding{kind: fMatchN, val: v, line: vl, col: vc})
 	}
 }
 
 func (w *walker) object(n *node, v, key *yaml.Node, depth int) {
-	ps, dups := pairs(v, 0)
-	for _, d := range dups {
-		w.path = append(w.path, pathElem{key: d.Value})
-		w.add(finding{kind: fDuplicate, line: d.Line, col: d.Column})
-		w.path = w.path[:len(w.path)-1]
-	}
+	ps, _ := fields(v, 0)
 	for _, kv := range ps {
 		name := kv[0].Value
 		val := derefYAML(kv[1])
@@ -297,12 +296,47 @@ func (w *walker) object(n *node, v, key *yaml.Node, depth int) {
 	}
 	for _, r := range n.required {
 		if !slices.ContainsFunc(ps, func(kv [2]*yaml.Node) bool { return kv[0].Value == r }) {
-			at := v
+			line, col := valuePos(v)
 			if key != nil {
-				at = key
+				line, col = key.Line, key.Column
 			}
 			w.path = append(w.path, pathElem{key: r})
-			w.add(finding{kind: fRequired, line: at.Line, col: at.Column})
+			w.add(finding{kind: fRequired, line: line, col: col})
+			w.path = w.path[:len(w.path)-1]
+		}
+	}
+}
+
+// duplicates reports repeated keys anywhere in the document, extension
+// values included, as the reference does on its decoded tree (aliases
+// expanded, so a repeat inside an anchor is reported once per use).
+func (w *walker) duplicates(v *yaml.Node, depth int) {
+	v = derefYAML(v)
+	if v == nil || w.halted {
+		return
+	}
+	w.visits++
+	if w.visits > maxVisits || depth > maxDepth {
+		w.halted = true
+		return
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		ps, dups := fields(v, 0)
+		for _, d := range dups {
+			w.path = append(w.path, pathElem{key: d.Value})
+			w.add(finding{kind: fDuplicate, line: d.Line, col: d.Column})
+			w.path = w.path[:len(w.path)-1]
+		}
+		for _, kv := range ps {
+			w.path = append(w.path, pathElem{key: kv[0].Value})
+			w.duplicates(kv[1], depth+1)
+			w.path = w.path[:len(w.path)-1]
+		}
+	case yaml.SequenceNode:
+		for i, c := range v.Content {
+			w.path = append(w.path, pathElem{index: i, isIndex: true})
+			w.duplicates(c, depth+1)
 			w.path = w.path[:len(w.path)-1]
 		}
 	}
@@ -347,7 +381,7 @@ func canon(b *strings.Builder, v *yaml.Node, depth int) {
 	}
 	switch k := kindOf(v); k {
 	case kMap:
-		ps, _ := pairs(v, 0)
+		ps, _ := fields(v, 0)
 		keys := make([]string, 0, len(ps))
 		m := map[string]*yaml.Node{}
 		for _, kv := range ps {

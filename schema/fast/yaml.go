@@ -100,6 +100,8 @@ func scalarKind(v *yaml.Node) kinds {
 		return kInt
 	case "!!float":
 		return kFloat
+	case "!!binary":
+		return kBytes
 	}
 	return kString
 }
@@ -181,4 +183,96 @@ func interpolated(v *yaml.Node) bool {
 		return false
 	}
 	return interpRe.MatchString(strings.ReplaceAll(v.Value, "$$", ""))
+}
+
+// fields builds a mapping's entries the way the CUE reference's YAML decoder
+// does, because that is what the reference validates (the yaml/v4 merge
+// semantics differ where keys repeat):
+//   - before the first `<<`, every entry is kept, repeats included; the
+//     repeats are returned in dups (BR009) and the first one is validated;
+//   - a `<<` source (or each of a list of sources, earlier ones winning
+//     among themselves) overrides the value of every entry of the same name
+//     seen so far, and adds the others;
+//   - after a `<<`, an explicit key overrides an earlier entry of the same
+//     name silently instead of repeating it.
+func fields(n *yaml.Node, depth int) (out [][2]*yaml.Node, dups []*yaml.Node) {
+	n = derefYAML(n)
+	if n == nil || n.Kind != yaml.MappingNode || depth > 16 {
+		return nil, nil
+	}
+	index := map[string]int{} // name -> first entry in out
+	merged := false
+	set := func(k, v *yaml.Node) {
+		if i, ok := index[k.Value]; ok {
+			out[i][1] = v
+			return
+		}
+		index[k.Value] = len(out)
+		out = append(out, [2]*yaml.Node{k, v})
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if isMergeKey(k) {
+			merged = true
+			var sources []*yaml.Node
+			if v = derefYAML(v); v != nil && v.Kind == yaml.SequenceNode {
+				sources = v.Content
+			} else {
+				sources = []*yaml.Node{v}
+			}
+			seen := map[string]bool{}
+			for _, s := range sources {
+				ps, _ := fields(s, depth+1)
+				for _, kv := range ps {
+					if !seen[kv[0].Value] {
+						seen[kv[0].Value] = true
+						set(kv[0], kv[1])
+					}
+				}
+			}
+			continue
+		}
+		if _, ok := index[k.Value]; ok && !merged {
+			dups = append(dups, k)
+			continue
+		}
+		set(k, v)
+	}
+	return out, dups
+}
+
+// valuePos is where the CUE reference positions a value. yaml/v4 puts a
+// node at its first property (anchor or tag); the reference blanks the
+// compose tags !reset/!override and positions flow collections at their
+// bracket, so skip those properties. The text between a property and the
+// value is not in the node tree: one space is assumed (what formatters
+// write); see TestKnownPositionLimits.
+func valuePos(v *yaml.Node) (int, int) {
+	line, col := v.Line, v.Column
+	mergeTag := v.Tag == "!reset" || v.Tag == "!override"
+	switch v.Kind {
+	case yaml.ScalarNode:
+		if mergeTag {
+			col += len(v.Tag) + 1
+		}
+	case yaml.MappingNode, yaml.SequenceNode:
+		switch {
+		case v.Style&yaml.FlowStyle != 0:
+			if v.Anchor != "" {
+				col += len(v.Anchor) + 2
+			}
+			if mergeTag {
+				col += len(v.Tag) + 1
+			}
+		case mergeTag && len(v.Content) > 0:
+			// A block collection starts on the next line: at the first
+			// key, or at the first item's dash.
+			c := v.Content[0]
+			line, col = c.Line, c.Column
+			if v.Kind == yaml.SequenceNode {
+				col = max(col-2, 1)
+			}
+		}
+	}
+	return line, col
 }
