@@ -82,6 +82,7 @@ bench() { # bench LABEL COMPOSE_REFERENCE_MS HYPERFINE_ARGS...
     "$(ms "$median")" "$(ms "$min")" "$(ms "$max")" "$n" "${ref:-–}")")
 }
 
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 single=(--shell=none --warmup "$warmup" --runs "$runs")
 echo "bench: timing (${runs} runs each, ${loop_runs} for the corpus loop)" >&2
 bench '`berth --version`' '' "${single[@]}" "$berth --version"
@@ -94,6 +95,7 @@ bench "\`berth config -q\` × ${#corpus_files[@]} corpus files, one process each
   --warmup 1 --runs "$loop_runs" "$loop"
 
 cpu=$(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 mem=$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 
 cat <<EOF
@@ -104,6 +106,8 @@ printf '%s\n' "${rows[@]}"
 cat <<EOF
 
 Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem}; $(go version | cut -d' ' -f3-); $(hyperfine --version).
+Load average (1, 5, 15 min) at start: ${load_start}; at end: ${load_end} (figures are
+comparable only when the load stayed well under the CPU count).
 Whole process, start to exit, output to /dev/null; berth built with \`go build -trimpath\`.
 Docker Compose figures are reference medians of \`docker compose config -q\`
 measured on machines of the same kind (the large one on a 788-line, 57-service file).
