@@ -247,11 +247,7 @@ func (c *compiler) compileObj(m map[string]any, at string) (*node, error) {
 		n.enum, n.hasEn = []any{cv}, true
 	}
 	if p, ok := m["pattern"].(string); ok {
-		if _, err := regexp.Compile(p); err != nil {
-			// Checked here only for the error message; the tests compile
-			// every pattern, and the runtime compiles lazily.
-			return nil, fmt.Errorf("%s: pattern %q: %w", at, p, err)
-		}
+		// Compiled on first use; TestPatternsCompile proves they all do.
 		n.pattern = &rx{src: p}
 	}
 	if f, ok := m["format"].(string); ok {
@@ -284,9 +280,6 @@ func (c *compiler) compileObj(m map[string]any, at string) (*node, error) {
 		}
 		sort.Strings(keys) // deterministic
 		for _, k := range keys {
-			if _, err := regexp.Compile(k); err != nil {
-				return nil, fmt.Errorf("%s: patternProperties %q: %w", at, k, err)
-			}
 			sub, err := c.compile(pats[k], at+"/patternProperties/"+k)
 			if err != nil {
 				return nil, err
@@ -433,6 +426,11 @@ func fixUnevaluated(doc map[string]any) error {
 			return err
 		}
 	}
+	// hasKey first: findKey sorts every map it visits for a deterministic
+	// message, which is only worth paying for on the error path.
+	if !hasKey(doc, "unevaluatedProperties") {
+		return nil
+	}
 	if p := findKey(doc, "unevaluatedProperties", ""); p != "" {
 		return fmt.Errorf("%s: unevaluatedProperties in an unsupported position", p)
 	}
@@ -493,6 +491,24 @@ func inlineAllOf(name string, def, defs map[string]any) error {
 	def["additionalProperties"] = false
 	def["type"] = "object"
 	return nil
+}
+
+func hasKey(v any, key string) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if k == key || hasKey(x, key) {
+				return true
+			}
+		}
+	case []any:
+		for _, x := range v {
+			if hasKey(x, key) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // findKey returns the JSON path of the first occurrence of key anywhere in
