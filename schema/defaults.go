@@ -1,5 +1,7 @@
 package schema
 
+//go:generate go run ./internal/gendefaults -o engine/docker_gen.go
+
 import (
 	_ "embed"
 	"fmt"
@@ -8,6 +10,8 @@ import (
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
+
+	"github.com/berth-compose/berth/schema/engine"
 )
 
 //go:embed defaults.cue
@@ -15,35 +19,11 @@ var defaultsCUE []byte
 
 // Defaults are the Docker Engine defaults a container gets for keys a
 // compose file leaves out (see defaults.cue for the source of each value).
-type Defaults struct {
-	Healthcheck     HealthcheckDefaults
-	Restart         string
-	StopSignal      string
-	StopGracePeriod time.Duration
-	Ipc             string
-	Pid             string // "" = the container's own PID namespace
-	Init            bool
-	Privileged      bool
-	ReadOnly        bool
-	Tty             bool
-	StdinOpen       bool
-	ShmSize         int64 // bytes
-	Replicas        int
-	PortProtocol    string
-	LoggingDriver   string
-	NetworkDriver   string
-	VolumeDriver    string
-}
-
-// HealthcheckDefaults are the probe settings of a healthcheck that does not
-// set them.
-type HealthcheckDefaults struct {
-	Interval      time.Duration
-	Timeout       time.Duration
-	Retries       int
-	StartPeriod   time.Duration
-	StartInterval time.Duration
-}
+// The type lives in schema/engine, which the runtime uses without CUE.
+type (
+	Defaults            = engine.Defaults
+	HealthcheckDefaults = engine.HealthcheckDefaults
+)
 
 // rawDefaults mirrors defaults.cue; durations stay strings until parsed.
 type rawDefaults struct {

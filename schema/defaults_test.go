@@ -2,8 +2,11 @@ package schema
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/berth-compose/berth/schema/engine"
 )
 
 func TestEngineDefaults(t *testing.T) {
@@ -90,5 +93,17 @@ func TestDecodeDefaultsRejectsBadDuration(t *testing.T) {
 	bad := []byte("package defaults\nservice: healthcheck: interval: \"soon\"\n")
 	if _, err := decodeDefaults(bad); err == nil {
 		t.Fatal("want an error for a bad duration")
+	}
+}
+
+// TestEngineDefaultsGenerated holds schema/engine, the CUE-free copy the
+// runtime uses, to defaults.cue (regenerate with go generate ./schema).
+func TestEngineDefaultsGenerated(t *testing.T) {
+	want, err := EngineDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := engine.Docker(); !reflect.DeepEqual(got, want) {
+		t.Errorf("schema/engine is stale; run go generate ./schema\n got: %+v\nwant: %+v", got, want)
 	}
 }

@@ -1,54 +1,27 @@
 package schema
 
-// Rule identifies one kind of schema violation. Codes are stable: a retired
-// code is never reused, and lint maps them to diagnostics unchanged.
-type Rule struct {
-	Code  string // BR0xx
-	Name  string // kebab-case, shown next to the code
-	Title string // one line for `berth rules`
-}
+import "github.com/berth-compose/berth/schema/rules"
 
-// The BR0xx family: problems found in one compose file as written, before
-// interpolation and merging.
-var (
-	// RuleYAMLSyntax: the file is not well-formed YAML.
-	RuleYAMLSyntax = Rule{"BR001", "yaml-syntax", "the file is not valid YAML"}
-	// RuleUnknownKey: a key the compose specification does not define
-	// (usually a typo). Extension keys must start with "x-".
-	RuleUnknownKey = Rule{"BR002", "unknown-key", "key not defined by the compose specification"}
-	// RuleWrongType: a value of the wrong YAML type (a number where a string
-	// is expected, a mapping where a list is expected, ...).
-	RuleWrongType = Rule{"BR003", "wrong-type", "value has the wrong type"}
-	// RuleInvalidValue: right type, but outside the allowed set: enum,
-	// pattern, numeric range or format.
-	RuleInvalidValue = Rule{"BR004", "invalid-value", "value is not one of the allowed values or formats"}
-	// RuleMissingRequired: a key the specification requires is absent.
-	RuleMissingRequired = Rule{"BR005", "missing-required", "required key is missing"}
-	// RuleInvalidName: a service, network, volume, secret, config or model
-	// name that does not match ^[a-zA-Z0-9._-]+$.
-	RuleInvalidName = Rule{"BR006", "invalid-name", "resource name contains characters compose does not allow"}
-	// RuleConflictingKeys: keys that are mutually exclusive are both set
-	// (secret file|environment, build dockerfile|dockerfile_inline, ...).
-	RuleConflictingKeys = Rule{"BR007", "conflicting-keys", "mutually exclusive keys are set together"}
-	// RuleEmptyFile: the file holds no compose document at all.
-	RuleEmptyFile = Rule{"BR008", "empty-file", "the file is empty"}
-	// RuleDuplicateKey: the same key appears twice in one YAML mapping;
-	// compose rejects this, and YAML says the result is undefined.
-	RuleDuplicateKey = Rule{"BR009", "duplicate-key", "key appears twice in the same mapping"}
-	// RuleDuplicateItem: a list whose entries must be unique has repeats.
-	RuleDuplicateItem = Rule{"BR010", "duplicate-item", "list entries must be unique"}
+// The rule table and Violation live in schema/rules, which does not import
+// CUE; these aliases keep schema.Violation and schema.RuleX as the names
+// callers use.
+type (
+	Rule      = rules.Rule
+	Violation = rules.Violation
 )
 
-// Rules lists every rule of this package in code order, for `berth rules`.
-var Rules = []Rule{
-	RuleYAMLSyntax,
-	RuleUnknownKey,
-	RuleWrongType,
-	RuleInvalidValue,
-	RuleMissingRequired,
-	RuleInvalidName,
-	RuleConflictingKeys,
-	RuleEmptyFile,
-	RuleDuplicateKey,
-	RuleDuplicateItem,
-}
+var (
+	RuleYAMLSyntax      = rules.RuleYAMLSyntax
+	RuleUnknownKey      = rules.RuleUnknownKey
+	RuleWrongType       = rules.RuleWrongType
+	RuleInvalidValue    = rules.RuleInvalidValue
+	RuleMissingRequired = rules.RuleMissingRequired
+	RuleInvalidName     = rules.RuleInvalidName
+	RuleConflictingKeys = rules.RuleConflictingKeys
+	RuleEmptyFile       = rules.RuleEmptyFile
+	RuleDuplicateKey    = rules.RuleDuplicateKey
+	RuleDuplicateItem   = rules.RuleDuplicateItem
+
+	// Rules lists every rule of this package in code order, for `berth rules`.
+	Rules = rules.Rules
+)

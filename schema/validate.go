@@ -27,23 +27,6 @@ import (
 //go:embed extra.cue
 var extraCUE []byte
 
-// Violation is one problem in one compose file, positioned at the YAML node
-// that has to change: the key for an unknown key or a bad name, the value for
-// a type or value error, the enclosing key for a missing required key.
-type Violation struct {
-	File    string
-	Line    int // 1-based
-	Col     int // 1-based, in bytes
-	Path    string
-	Message string
-	Rule    Rule
-}
-
-// String renders the violation the way compilers do, so editors can jump to it.
-func (v Violation) String() string {
-	return fmt.Sprintf("%s:%d:%d: %s (%s %s)", v.File, v.Line, v.Col, v.Message, v.Rule.Code, v.Rule.Name)
-}
-
 // compiledSchema is built on first use, never in init: `berth --version`
 // must not pay for compiling ~1,300 lines of CUE.
 var compiledSchema = sync.OnceValues(func() (cue.Value, error) {

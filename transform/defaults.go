@@ -1,31 +1,27 @@
 package transform
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
-	"github.com/berth-compose/berth/schema"
+	"github.com/berth-compose/berth/schema/engine"
 )
 
 // ResolveDefaults returns a copy of p with the values the Docker engine
 // would use written out where the files leave them unset (schema/defaults.cue
-// holds them). A healthcheck with only `test` gets all five timings; a
+// holds them, compiled to Go in schema/engine). A healthcheck with only `test` gets all five timings; a
 // service with no healthcheck keeps none, because then the image's own
 // HEALTHCHECK applies, which berth cannot know without the image.
 func ResolveDefaults(p *types.Project) (*types.Project, error) {
-	d, err := schema.EngineDefaults()
-	if err != nil {
-		return nil, fmt.Errorf("reading engine defaults: %w", err)
-	}
+	d := engine.Docker()
 	return p.WithServicesTransform(func(_ string, s types.ServiceConfig) (types.ServiceConfig, error) {
 		resolveService(&s, d)
 		return s, nil
 	})
 }
 
-func resolveService(s *types.ServiceConfig, d schema.Defaults) {
+func resolveService(s *types.ServiceConfig, d engine.Defaults) {
 	if hc := s.HealthCheck; hc != nil && !hc.Disable {
 		c := *hc // the project may share the pointer with its source
 		setDuration(&c.Interval, d.Healthcheck.Interval)

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/berth-compose/berth/schema"
+	"github.com/berth-compose/berth/schema/rules"
 	yaml "go.yaml.in/yaml/v4"
 )
 
@@ -62,8 +62,8 @@ func allPairs(n *yaml.Node) [][2]*yaml.Node {
 	return explicit
 }
 
-func conflictingKeys(filename string, root *yaml.Node) []schema.Violation {
-	var out []schema.Violation
+func conflictingKeys(filename string, root *yaml.Node) []rules.Violation {
+	var out []rules.Violation
 	for _, set := range exclusiveSets {
 		forEach(root, set.pattern, nil, 0, func(n *yaml.Node, p []pathElem) {
 			var seen []string
@@ -74,8 +74,8 @@ func conflictingKeys(filename string, root *yaml.Node) []schema.Violation {
 						continue
 					}
 					if len(seen) > 0 {
-						out = append(out, schema.Violation{File: filename, Line: kv[0].Line, Col: kv[0].Column,
-							Path: formatPath(append(p, pathElem{key: k})), Rule: schema.RuleConflictingKeys,
+						out = append(out, rules.Violation{File: filename, Line: kv[0].Line, Col: kv[0].Column,
+							Path: formatPath(append(p, pathElem{key: k})), Rule: rules.RuleConflictingKeys,
 							Message: fmt.Sprintf("%q cannot be used together with %q in %s", k, seen[0], describeParent(p))})
 					}
 					seen = append(seen, k)
@@ -100,8 +100,8 @@ func conflictingKeys(filename string, root *yaml.Node) []schema.Violation {
 				if k == "external" || k == "name" || strings.HasPrefix(k, "x-") {
 					continue
 				}
-				out = append(out, schema.Violation{File: filename, Line: kv[0].Line, Col: kv[0].Column,
-					Path: formatPath(append(p, pathElem{key: k})), Rule: schema.RuleConflictingKeys,
+				out = append(out, rules.Violation{File: filename, Line: kv[0].Line, Col: kv[0].Column,
+					Path: formatPath(append(p, pathElem{key: k})), Rule: rules.RuleConflictingKeys,
 					Message: fmt.Sprintf("%q cannot be set on external %s: it is managed outside this project", k, describeParent(p))})
 			}
 		})
@@ -109,8 +109,8 @@ func conflictingKeys(filename string, root *yaml.Node) []schema.Violation {
 	return out
 }
 
-func badProtocols(filename string, root *yaml.Node) []schema.Violation {
-	var out []schema.Violation
+func badProtocols(filename string, root *yaml.Node) []rules.Violation {
+	var out []rules.Violation
 	forEach(root, []string{"services", "*", "ports", "*"}, nil, 0, func(n *yaml.Node, p []pathElem) {
 		for _, kv := range allPairs(n) {
 			v := derefYAML(kv[1])
@@ -121,7 +121,7 @@ func badProtocols(filename string, root *yaml.Node) []schema.Violation {
 				continue
 			}
 			where := formatPath(append(p, pathElem{key: "protocol"}))
-			out = append(out, schema.Violation{File: filename, Line: v.Line, Col: v.Column, Path: where, Rule: schema.RuleInvalidValue,
+			out = append(out, rules.Violation{File: filename, Line: v.Line, Col: v.Column, Path: where, Rule: rules.RuleInvalidValue,
 				Message: fmt.Sprintf("%s: invalid port protocol %q, allowed: tcp, udp, sctp", where, v.Value)})
 		}
 	})

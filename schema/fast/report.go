@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/berth-compose/berth/schema"
+	"github.com/berth-compose/berth/schema/rules"
 	yaml "go.yaml.in/yaml/v4"
 )
 
@@ -13,7 +13,7 @@ import (
 // path have been merged.
 type report struct {
 	path      []pathElem
-	rule      schema.Rule
+	rule      rules.Rule
 	line, col int
 	msg       string
 	skip      bool // an interpolated value: compose validates after substitution
@@ -23,18 +23,18 @@ type report struct {
 // violation per path (the findings of every failed branch merged), only the
 // deepest path of a chain, nothing below an unknown key, and no type or
 // value errors on interpolated strings.
-func (w *walker) violations(filename string) []schema.Violation {
-	var out []schema.Violation
+func (w *walker) violations(filename string) []rules.Violation {
+	var out []rules.Violation
 	if w.halted {
-		out = append(out, schema.Violation{File: filename, Line: 1, Col: 1, Rule: schema.RuleYAMLSyntax,
+		out = append(out, rules.Violation{File: filename, Line: 1, Col: 1, Rule: rules.RuleYAMLSyntax,
 			Message: "document too large or too deeply nested to validate (alias expansion?)"})
 	}
 	var groups [][]finding
 	for _, f := range w.out {
 		if f.kind == fDuplicate {
 			parent := f.path[:len(f.path)-1]
-			out = append(out, schema.Violation{File: filename, Line: f.line, Col: f.col, Path: formatPath(f.path),
-				Rule: schema.RuleDuplicateKey, Message: fmt.Sprintf("duplicate key %q in %s", f.path[len(f.path)-1].key, describeParent(parent))})
+			out = append(out, rules.Violation{File: filename, Line: f.line, Col: f.col, Path: formatPath(f.path),
+				Rule: rules.RuleDuplicateKey, Message: fmt.Sprintf("duplicate key %q in %s", f.path[len(f.path)-1].key, describeParent(parent))})
 			continue
 		}
 		i := 0
@@ -56,7 +56,7 @@ func (w *walker) violations(filename string) []schema.Violation {
 		if underUnknown(r.path, rs) {
 			continue
 		}
-		keep := r.rule == schema.RuleMissingRequired || isKeyRule(r.rule)
+		keep := r.rule == rules.RuleMissingRequired || isKeyRule(r.rule)
 		if !keep {
 			keep = true
 			for _, o := range rs {
@@ -69,13 +69,13 @@ func (w *walker) violations(filename string) []schema.Violation {
 		if !keep || r.skip {
 			continue
 		}
-		out = append(out, schema.Violation{File: filename, Line: max(r.line, 1), Col: max(r.col, 1),
+		out = append(out, rules.Violation{File: filename, Line: max(r.line, 1), Col: max(r.col, 1),
 			Path: formatPath(r.path), Message: r.msg, Rule: r.rule})
 	}
 	return out
 }
 
-func isKeyRule(r schema.Rule) bool { return r == schema.RuleUnknownKey || r == schema.RuleInvalidName }
+func isKeyRule(r rules.Rule) bool { return r == rules.RuleUnknownKey || r == rules.RuleInvalidName }
 
 // underUnknown: everything below an unknown key is unknown too, so only the
 // key is reported.
@@ -125,23 +125,23 @@ func classify(g []finding) report {
 		}
 	}
 	if f := first(fRequired); f != nil {
-		r.rule, r.line, r.col = schema.RuleMissingRequired, f.line, f.col
+		r.rule, r.line, r.col = rules.RuleMissingRequired, f.line, f.col
 		r.msg = fmt.Sprintf("missing required key %q in %s", lastKey(r.path), describeParent(r.path[:max(len(r.path)-1, 0)]))
 		return r
 	}
 	if f := first(fNotAllowed); f != nil {
 		r.line, r.col = f.line, f.col
 		if kind := namedKind(r.path); kind != "" {
-			r.rule = schema.RuleInvalidName
+			r.rule = rules.RuleInvalidName
 			r.msg = fmt.Sprintf("invalid %s name %q: only letters, digits, '.', '_' and '-' are allowed", kind, lastKey(r.path))
 		} else {
-			r.rule = schema.RuleUnknownKey
+			r.rule = rules.RuleUnknownKey
 			r.msg = unknownKeyMsg(r.path, f.candidates)
 		}
 		return r
 	}
 	if f := first(fUnique); f != nil {
-		r.rule, r.line, r.col = schema.RuleDuplicateItem, f.line, f.col
+		r.rule, r.line, r.col = rules.RuleDuplicateItem, f.line, f.col
 		r.msg = where + ": list entries must be unique"
 		return r
 	}
@@ -151,7 +151,7 @@ func classify(g []finding) report {
 	r.skip = interpolated(val)
 	switch {
 	case len(allowed) > 0:
-		r.rule = schema.RuleInvalidValue
+		r.rule = rules.RuleInvalidValue
 		if got != 0 {
 			for _, t := range want.names() {
 				if t != got.name() {
@@ -161,16 +161,16 @@ func classify(g []finding) report {
 		}
 		r.msg = fmt.Sprintf("%s: invalid value %s, allowed: %s", where, shortValue(val), strings.Join(allowed, ", "))
 	case first(fType) != nil:
-		r.rule = schema.RuleWrongType
+		r.rule = rules.RuleWrongType
 		r.msg = fmt.Sprintf("%s: expected %s, got %s", where, joinOr(want.names()), got.name())
 		if s := shortValue(val); s != "" && len(s) < 40 && val.Kind == yaml.ScalarNode {
 			r.msg += " " + s
 		}
 	case len(other) > 0:
-		r.rule = schema.RuleInvalidValue
+		r.rule = rules.RuleInvalidValue
 		r.msg = where + ": " + strings.Join(other, "; ")
 	default:
-		r.rule = schema.RuleWrongType
+		r.rule = rules.RuleWrongType
 		r.msg = where + ": value does not match any form allowed here"
 	}
 	return r

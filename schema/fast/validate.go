@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/berth-compose/berth/schema"
+	"github.com/berth-compose/berth/schema/rules"
 	yaml "go.yaml.in/yaml/v4"
 )
 
@@ -35,11 +35,11 @@ const (
 // yaml/v4 counts them) of the node to change, exactly as schema.Validate
 // reports them, and are sorted by position. An empty or null document
 // yields no violations: whether a file without content is an error is the
-// caller's decision (schema.RuleEmptyFile). It never panics.
-func Validate(filename string, doc *yaml.Node) (out []schema.Violation) {
+// caller's decision (rules.RuleEmptyFile). It never panics.
+func Validate(filename string, doc *yaml.Node) (out []rules.Violation) {
 	defer func() {
 		if r := recover(); r != nil {
-			out = append(out, schema.Violation{File: filename, Line: 1, Col: 1, Rule: schema.RuleYAMLSyntax,
+			out = append(out, rules.Violation{File: filename, Line: 1, Col: 1, Rule: rules.RuleYAMLSyntax,
 				Message: fmt.Sprintf("internal error while validating: %v", r)})
 		}
 		sortViolations(out)
@@ -57,7 +57,7 @@ func Validate(filename string, doc *yaml.Node) (out []schema.Violation) {
 	}
 	rootNode, err := root()
 	if err != nil {
-		return []schema.Violation{{File: filename, Line: 1, Col: 1, Rule: schema.RuleYAMLSyntax,
+		return []rules.Violation{{File: filename, Line: 1, Col: 1, Rule: rules.RuleYAMLSyntax,
 			Message: fmt.Sprintf("internal error: %v", err)}}
 	}
 	w := &walker{}
@@ -71,8 +71,8 @@ func Validate(filename string, doc *yaml.Node) (out []schema.Violation) {
 
 // ValidateDocs validates every document of a file; convenient for callers
 // that hold the documents of one parsed file.
-func ValidateDocs(filename string, docs []*yaml.Node) []schema.Violation {
-	var out []schema.Violation
+func ValidateDocs(filename string, docs []*yaml.Node) []rules.Violation {
+	var out []rules.Violation
 	for _, d := range docs {
 		out = append(out, Validate(filename, d)...)
 	}
@@ -80,7 +80,7 @@ func ValidateDocs(filename string, docs []*yaml.Node) []schema.Violation {
 	return out
 }
 
-func sortViolations(vs []schema.Violation) {
+func sortViolations(vs []rules.Violation) {
 	sort.SliceStable(vs, func(i, j int) bool {
 		a, b := vs[i], vs[j]
 		if a.File != b.File {

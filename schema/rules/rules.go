@@ -1,0 +1,77 @@
+// Package rules names the problems the compose-spec schema finds: the BR0xx
+// rule table and the Violation type. It is its own package, free of CUE, so
+// that the runtime validator (schema/fast) and everything that links it do
+// not pay CUE's start-up cost; package schema re-exports it.
+package rules
+
+import "fmt"
+
+// Rule identifies one kind of schema violation. Codes are stable: a retired
+// code is never reused, and lint maps them to diagnostics unchanged.
+type Rule struct {
+	Code  string // BR0xx
+	Name  string // kebab-case, shown next to the code
+	Title string // one line for `berth rules`
+}
+
+// Violation is one problem in one compose file, positioned at the YAML node
+// that has to change: the key for an unknown key or a bad name, the value for
+// a type or value error, the enclosing key for a missing required key.
+type Violation struct {
+	File    string
+	Line    int // 1-based
+	Col     int // 1-based, in characters
+	Path    string
+	Message string
+	Rule    Rule
+}
+
+// String renders the violation the way compilers do, so editors can jump to it.
+func (v Violation) String() string {
+	return fmt.Sprintf("%s:%d:%d: %s (%s %s)", v.File, v.Line, v.Col, v.Message, v.Rule.Code, v.Rule.Name)
+}
+
+// The BR0xx family: problems found in one compose file as written, before
+// interpolation and merging.
+var (
+	// RuleYAMLSyntax: the file is not well-formed YAML.
+	RuleYAMLSyntax = Rule{"BR001", "yaml-syntax", "the file is not valid YAML"}
+	// RuleUnknownKey: a key the compose specification does not define
+	// (usually a typo). Extension keys must start with "x-".
+	RuleUnknownKey = Rule{"BR002", "unknown-key", "key not defined by the compose specification"}
+	// RuleWrongType: a value of the wrong YAML type (a number where a string
+	// is expected, a mapping where a list is expected, ...).
+	RuleWrongType = Rule{"BR003", "wrong-type", "value has the wrong type"}
+	// RuleInvalidValue: right type, but outside the allowed set: enum,
+	// pattern, numeric range or format.
+	RuleInvalidValue = Rule{"BR004", "invalid-value", "value is not one of the allowed values or formats"}
+	// RuleMissingRequired: a key the specification requires is absent.
+	RuleMissingRequired = Rule{"BR005", "missing-required", "required key is missing"}
+	// RuleInvalidName: a service, network, volume, secret, config or model
+	// name that does not match ^[a-zA-Z0-9._-]+$.
+	RuleInvalidName = Rule{"BR006", "invalid-name", "resource name contains characters compose does not allow"}
+	// RuleConflictingKeys: keys that are mutually exclusive are both set
+	// (secret file|environment, build dockerfile|dockerfile_inline, ...).
+	RuleConflictingKeys = Rule{"BR007", "conflicting-keys", "mutually exclusive keys are set together"}
+	// RuleEmptyFile: the file holds no compose document at all.
+	RuleEmptyFile = Rule{"BR008", "empty-file", "the file is empty"}
+	// RuleDuplicateKey: the same key appears twice in one YAML mapping;
+	// compose rejects this, and YAML says the result is undefined.
+	RuleDuplicateKey = Rule{"BR009", "duplicate-key", "key appears twice in the same mapping"}
+	// RuleDuplicateItem: a list whose entries must be unique has repeats.
+	RuleDuplicateItem = Rule{"BR010", "duplicate-item", "list entries must be unique"}
+)
+
+// Rules lists every rule of this package in code order, for `berth rules`.
+var Rules = []Rule{
+	RuleYAMLSyntax,
+	RuleUnknownKey,
+	RuleWrongType,
+	RuleInvalidValue,
+	RuleMissingRequired,
+	RuleInvalidName,
+	RuleConflictingKeys,
+	RuleEmptyFile,
+	RuleDuplicateKey,
+	RuleDuplicateItem,
+}
