@@ -38,7 +38,13 @@ type Options struct {
 	NoConsistency    bool // --no-consistency
 	KeepEnvFile      bool // keep env_file after resolving it (config drops it)
 	AllResources     bool // keep networks/volumes no selected service uses
-	SkipSchema       bool // do not run the CUE schema (callers that validate themselves)
+	SkipSchema       bool // do not validate against the compose-spec schema
+
+	// Lenient keeps loading when files violate the schema: the violations
+	// come back in Project.Violations instead of failing the load (lint
+	// reports them next to its own findings). A file that cannot be parsed
+	// still fails.
+	Lenient bool
 
 	// Warn receives each warning as Compose would log it (unset variables,
 	// obsolete keys), also when the load then fails; nil drops them.
@@ -51,6 +57,9 @@ type Project struct {
 	*types.Project
 	Files   []*File    // every compose file read, main files first
 	Sources *SourceMap // model path -> position, later files win
+
+	// Violations are the schema problems of a Lenient load.
+	Violations Errors
 }
 
 // Warning is something Compose would log while loading.
@@ -87,13 +96,16 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	}
 	s.reportWarnings()
 	if err != nil {
+		if len(s.violations) > 0 {
+			return nil, s.violations // the schema problems explain the failure best
+		}
 		return nil, s.explain(err)
 	}
 	p, err = postProcess(p, opts)
 	if err != nil {
 		return nil, s.explain(err)
 	}
-	return &Project{Project: p, Files: s.files, Sources: s.sources}, nil
+	return &Project{Project: p, Files: s.files, Sources: s.sources, Violations: s.violations}, nil
 }
 
 // Model loads the merged raw model, before normalization, the way Compose
@@ -130,6 +142,8 @@ type session struct {
 	warnings []string
 	// extra files compose-go reads on its own (include, extends file:)
 	extra []string
+	// schema violations kept aside by a Lenient load
+	violations Errors
 }
 
 func newSession(opts Options) (*session, error) {
@@ -264,7 +278,11 @@ func (s *session) readFiles() error {
 		s.files = append(s.files, f)
 		s.sources.AddFile(f)
 		if !s.opts.SkipSchema {
-			problems = append(problems, validate(f)...)
+			if v := validate(f); s.opts.Lenient {
+				s.violations = append(s.violations, v...)
+			} else {
+				problems = append(problems, v...)
+			}
 		}
 	}
 	if len(s.files) == 0 && len(problems) == 0 {

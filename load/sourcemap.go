@@ -838,3 +838,13 @@ func (ix *srcIndex) blockScalarEnd(p, indent int) int {
 	}
 	return end
 }
+
+// Raw is the text of the scalar at path as written, before interpolation
+// (`${TAG:-1.27}`, not `1.27`), so that a check can tell a value the user
+// wrote from one a variable supplied.
+func (m *SourceMap) Raw(path string) (string, bool) {
+	if e := m.merged[path]; e != nil && e.isScalar {
+		return e.scalar, true
+	}
+	return "", false
+}
