@@ -270,7 +270,7 @@ func (s *session) validateExtra() Errors {
 			continue
 		}
 		s.sources.AddFile(f)
-		problems = append(problems, validate(f)...)
+		problems = append(problems, violationErrors(validate(f))...)
 	}
 	return problems
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-compose/berth/schema/rules"
 )
 
 // Options are the inputs Docker Compose takes on its command line and from
@@ -59,7 +61,7 @@ type Project struct {
 	Sources *SourceMap // model path -> position, later files win
 
 	// Violations are the schema problems of a Lenient load.
-	Violations Errors
+	Violations []rules.Violation
 }
 
 // Warning is something Compose would log while loading.
@@ -97,7 +99,7 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	s.reportWarnings()
 	if err != nil {
 		if len(s.violations) > 0 {
-			return nil, s.violations // the schema problems explain the failure best
+			return nil, violationErrors(s.violations) // the schema problems explain the failure best
 		}
 		return nil, s.explain(err)
 	}
@@ -143,7 +145,7 @@ type session struct {
 	// extra files compose-go reads on its own (include, extends file:)
 	extra []string
 	// schema violations kept aside by a Lenient load
-	violations Errors
+	violations []rules.Violation
 }
 
 func newSession(opts Options) (*session, error) {
@@ -281,7 +283,7 @@ func (s *session) readFiles() error {
 			if v := validate(f); s.opts.Lenient {
 				s.violations = append(s.violations, v...)
 			} else {
-				problems = append(problems, v...)
+				problems = append(problems, violationErrors(v)...)
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/berth-compose/berth/schema/fast"
+	"github.com/berth-compose/berth/schema/rules"
 )
 
 // validate checks one parsed file against the compose-spec schema and
@@ -14,11 +15,16 @@ import (
 // measured, the CUE path costs 13-30 ms per process, more than all the rest
 // of `berth config -q`. schema/fast's tests hold it to the CUE reference,
 // violation for violation, on every fixture, the corpus and 1,700 mutations.
-func validate(f *File) Errors {
+func validate(f *File) []rules.Violation {
+	return fast.ValidateDocs(f.Name, f.Docs)
+}
+
+// violationErrors turns violations into positioned errors naming the rule.
+func violationErrors(vs []rules.Violation) Errors {
 	var out Errors
-	for _, v := range fast.ValidateDocs(f.Name, f.Docs) {
+	for _, v := range vs {
 		out = append(out, &Error{
-			Pos: Position{File: f.Name, Line: v.Line, Column: v.Col},
+			Pos: Position{File: v.File, Line: v.Line, Column: v.Col},
 			Msg: fmt.Sprintf("%s (%s %s)", v.Message, v.Rule.Code, v.Rule.Name),
 		})
 	}

@@ -1,0 +1,6 @@
+package rules
+
+import "github.com/berth-compose/berth/lint"
+
+// Consistency rules.
+var Consistency = []*lint.Rule{}

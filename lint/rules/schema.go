@@ -1,0 +1,6 @@
+package rules
+
+import "github.com/berth-compose/berth/lint"
+
+// Schema rules.
+var Schema = []*lint.Rule{}
