@@ -1,12 +1,6 @@
 package main
 
-import (
-	"errors"
-
-	"github.com/spf13/cobra"
-)
-
-var errNotYet = errors.New("not available yet")
+import "github.com/spf13/cobra"
 
 // fmtCommand is replaced by the full `berth fmt`.
 func (a *app) fmtCommand() *cobra.Command {
