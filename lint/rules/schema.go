@@ -1,6 +1,156 @@
 package rules
 
-import "github.com/berth-compose/berth/lint"
+import (
+	"errors"
+	"strings"
 
-// Schema rules.
-var Schema = []*lint.Rule{}
+	"github.com/berth-compose/berth/lint"
+	"github.com/berth-compose/berth/load"
+	schemarules "github.com/berth-compose/berth/schema/rules"
+)
+
+// schemaRule builds the lint rule of a schema rule: the same code, name and
+// title as schema/rules, so the two tables cannot drift (the engine maps
+// load.Project.Violations to these rules by code). Schema rules have no Run:
+// the validator finds their problems while loading.
+func schemaRule(r schemarules.Rule, text, bad, good string) *lint.Rule {
+	return &lint.Rule{
+		Code: r.Code, Name: r.Name, Title: r.Title, Text: text, Bad: bad, Good: good,
+		Since: "0.1.0", Severity: lint.Error, Default: true,
+	}
+}
+
+// Schema rules: what the compose specification itself rejects. Docker
+// Compose refuses to run a file with any of these problems.
+var Schema = []*lint.Rule{
+	YAMLSyntax, UnknownKey, WrongType, InvalidValue, MissingRequired,
+	InvalidName, ConflictingKeys, EmptyFile, DuplicateKey, DuplicateItem,
+}
+
+// The BR0xx rules, one per schema/rules code.
+var (
+	YAMLSyntax = schemaRule(schemarules.RuleYAMLSyntax,
+		"The file cannot be parsed as YAML, so nothing else in it can be checked and Docker Compose "+
+			"refuses it. The usual causes are inconsistent indentation, a tab used for indentation, "+
+			"an unclosed quote or bracket, and a `key: value` line whose value itself contains `: `.\n\n"+
+			"Fix the text at the reported position; quote values that contain `: `, ` #` or start with "+
+			"`*`, `&`, `!`, `{` or `[`. This problem is reported by the parser and cannot be suppressed.",
+		"services:\n  web:\n    image: nginx\n   ports:\n      - \"8080:80\"\n",
+		"services:\n  web:\n    image: nginx\n    ports:\n      - \"8080:80\"\n")
+
+	UnknownKey = schemaRule(schemarules.RuleUnknownKey,
+		"The compose specification does not define this key; it is usually a typo (`restat`, "+
+			"`enviroment`) or a key that belongs one level up or down. Docker Compose rejects the file.\n\n"+
+			"Correct the spelling or move the key to where the specification defines it. Keep "+
+			"private data under an extension key, whose name starts with `x-`.",
+		"services:\n  web:\n    image: nginx\n    restat: always\n",
+		"services:\n  web:\n    image: nginx\n    restart: always\n")
+
+	WrongType = schemaRule(schemarules.RuleWrongType,
+		"The value has a YAML type the specification does not allow here: a number where a string "+
+			"is expected, a single value where a list is expected, a mapping where a string is "+
+			"expected, and so on. Docker Compose rejects the file.\n\n"+
+			"Write the value in a form the message names as expected; quote a name or a version "+
+			"that YAML would read as a number.",
+		"services:\n  web:\n    image: nginx\n    container_name: 2024\n",
+		"services:\n  web:\n    image: nginx\n    container_name: \"2024\"\n")
+
+	InvalidValue = schemaRule(schemarules.RuleInvalidValue,
+		"The value has the right type but is not allowed: a word outside an enumeration, a string "+
+			"that does not match the required pattern or format, or a number out of range. Docker "+
+			"Compose rejects the file.\n\n"+
+			"Use one of the values the message lists, or write the value in the documented format.",
+		"services:\n  web:\n    image: nginx\n    depends_on:\n      db:\n        condition: started\n  db:\n    image: postgres\n",
+		"services:\n  web:\n    image: nginx\n    depends_on:\n      db:\n        condition: service_started\n  db:\n    image: postgres\n")
+
+	MissingRequired = schemaRule(schemarules.RuleMissingRequired,
+		"A key the specification requires is absent, so Docker Compose cannot interpret the "+
+			"mapping around it (an `ulimits` entry without `hard`, an `extends` without `service`, ...).\n\n"+
+			"Add the missing key named in the message.",
+		"services:\n  web:\n    image: nginx\n    ulimits:\n      nofile:\n        soft: 1024\n",
+		"services:\n  web:\n    image: nginx\n    ulimits:\n      nofile:\n        soft: 1024\n        hard: 4096\n")
+
+	InvalidName = schemaRule(schemarules.RuleInvalidName,
+		"Service, network, volume, secret, config and model names may contain only letters, digits, "+
+			"`.`, `_` and `-` (they become parts of container, network and volume names). Docker "+
+			"Compose rejects any other character, including spaces.\n\n"+
+			"Rename the resource, and update every reference to it.",
+		"services:\n  \"web server\":\n    image: nginx\n",
+		"services:\n  web-server:\n    image: nginx\n")
+
+	ConflictingKeys = schemaRule(schemarules.RuleConflictingKeys,
+		"Two keys that exclude each other are both set, for example a secret with both `file` and "+
+			"`environment`, or a build with both `dockerfile` and `dockerfile_inline`. Docker Compose "+
+			"rejects the file because it cannot know which one you meant.\n\n"+
+			"Keep one of the two keys.",
+		"services:\n  web:\n    image: nginx\n    secrets: [token]\nsecrets:\n  token:\n    file: ./token.txt\n    environment: TOKEN\n",
+		"services:\n  web:\n    image: nginx\n    secrets: [token]\nsecrets:\n  token:\n    file: ./token.txt\n")
+
+	EmptyFile = schemaRule(schemarules.RuleEmptyFile,
+		"The file holds no YAML document: it is empty, blank or only comments. Docker Compose accepts "+
+			"an empty override file next to others, but a project whose only file is empty has "+
+			"nothing to run.\n\n"+
+			"Add the services, or delete the file and stop passing it with `-f`.",
+		"# services will be added later\n",
+		"services:\n  web:\n    image: nginx\n")
+
+	DuplicateKey = schemaRule(schemarules.RuleDuplicateKey,
+		"The same key appears twice in one mapping. YAML leaves the result undefined and Docker "+
+			"Compose rejects the file; in other tools the second value silently wins, hiding the first.\n\n"+
+			"Keep one of the two entries, merging their contents if both were meant.",
+		"services:\n  web:\n    image: nginx\n    restart: always\n    restart: \"no\"\n",
+		"services:\n  web:\n    image: nginx\n    restart: always\n")
+
+	DuplicateItem = schemaRule(schemarules.RuleDuplicateItem,
+		"A list whose entries must be unique (`cap_add`, `dns`, `profiles`, `security_opt`, ...) "+
+			"has the same entry twice. Docker Compose rejects the file.\n\n"+
+			"Remove the repeated entry.",
+		"services:\n  web:\n    image: nginx\n    cap_add:\n      - NET_ADMIN\n      - NET_ADMIN\n",
+		"services:\n  web:\n    image: nginx\n    cap_add:\n      - NET_ADMIN\n")
+)
+
+// ParseDiagnostics turns the error of load.ParseFile (or of load.Load, when
+// every file parsed on its own first) into BR001 yaml-syntax, BR008
+// empty-file and BR009 duplicate-key diagnostics of the rules in rs, so that `berth lint` reports a
+// file that cannot be loaded like any other finding. Errors without a
+// position (an unreadable file) are returned in rest: they are not findings.
+// The diagnostics are never suppressed: a comment in a file that does not
+// parse cannot be trusted.
+func ParseDiagnostics(err error, rs []*lint.Rule) (diags []lint.Diagnostic, rest []error) {
+	byCode := map[string]*lint.Rule{}
+	for _, r := range rs {
+		byCode[r.Code] = r
+	}
+	var list load.Errors
+	var one *load.Error
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = load.Errors{one}
+	case err != nil:
+		return nil, []error{err}
+	}
+	for _, e := range list {
+		code := YAMLSyntax.Code
+		switch {
+		case errors.Is(e, load.ErrEmptyFile):
+			code = EmptyFile.Code
+		case strings.HasPrefix(e.Msg, "duplicate key "):
+			code = DuplicateKey.Code // load.ParseFile rejects duplicates before the validator sees them
+		}
+		r := byCode[code]
+		if r == nil || e.Pos.Line <= 0 {
+			rest = append(rest, e)
+			continue
+		}
+		pos := e.Pos
+		if pos.Column <= 0 {
+			pos.Column = 1
+		}
+		if pos.EndLine < pos.Line || (pos.EndLine == pos.Line && pos.EndColumn < pos.Column) {
+			pos.EndLine, pos.EndColumn = pos.Line, pos.Column
+		}
+		diags = append(diags, lint.Diagnostic{Rule: r, Severity: r.Severity, Pos: pos, Message: e.Msg})
+	}
+	return diags, rest
+}
