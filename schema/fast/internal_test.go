@@ -2,6 +2,7 @@ package fast
 
 import (
 	"encoding/json"
+	"github.com/berth-compose/berth/schema/internal/specfix"
 	"reflect"
 	"regexp"
 	"testing"
@@ -93,7 +94,7 @@ func TestFixUnevaluatedMatchesCuegen(t *testing.T) {
 		if err := json.Unmarshal([]byte(in), &doc); err != nil {
 			t.Fatal(err)
 		}
-		gotErr := fixUnevaluated(doc)
+		gotErr := specfix.Fix(doc)
 		if (gotErr != nil) != (wantErr != nil) {
 			t.Errorf("input %d: error %v, cuegen error %v", i, gotErr, wantErr)
 			continue

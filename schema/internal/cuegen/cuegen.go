@@ -7,8 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
-	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/cuecontext"
@@ -16,6 +14,8 @@ import (
 	"cuelang.org/go/encoding/jsonschema"
 	"cuelang.org/go/encoding/yaml"
 	composeschema "github.com/compose-spec/compose-go/v2/schema"
+
+	"github.com/berth-compose/berth/schema/internal/specfix"
 )
 
 // Header is written at the top of the generated file so nobody edits it by hand.
@@ -71,32 +71,8 @@ func FixUnevaluated(raw []byte) ([]byte, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("parsing JSON schema: %w", err)
 	}
-	defs, _ := doc["$defs"].(map[string]any)
-	names := make([]string, 0, len(defs))
-	for name := range defs {
-		names = append(names, name)
-	}
-	sort.Strings(names) // deterministic error messages
-	for _, name := range names {
-		def, _ := defs[name].(map[string]any)
-		if def == nil {
-			continue
-		}
-		uv, has := def["unevaluatedProperties"]
-		if !has {
-			continue
-		}
-		if uv != false {
-			return nil, fmt.Errorf("$defs/%s: unevaluatedProperties is %v, only false is supported", name, uv)
-		}
-		if err := inlineAllOf(name, def, defs); err != nil {
-			return nil, err
-		}
-	}
-	// A keyword left anywhere else (nested, or in a shape we skipped) would be
-	// dropped by Extract, so refuse it.
-	if path := findKey(doc, "unevaluatedProperties", ""); path != "" {
-		return nil, fmt.Errorf("%s: unevaluatedProperties in an unsupported position", path)
+	if err := specfix.Fix(doc); err != nil {
+		return nil, err
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -106,88 +82,6 @@ func FixUnevaluated(raw []byte) ([]byte, error) {
 		return nil, fmt.Errorf("encoding rewritten schema: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-func inlineAllOf(name string, def, defs map[string]any) error {
-	props, _ := def["properties"].(map[string]any)
-	if props == nil {
-		props = map[string]any{}
-	}
-	pats, _ := def["patternProperties"].(map[string]any)
-	if pats == nil {
-		pats = map[string]any{}
-	}
-	if t, ok := def["type"]; ok && t != "object" {
-		return fmt.Errorf("$defs/%s: type %v, want object", name, t)
-	}
-	allOf, _ := def["allOf"].([]any)
-	for _, a := range allOf {
-		am, _ := a.(map[string]any)
-		ref, _ := am["$ref"].(string)
-		if len(am) != 1 || !strings.HasPrefix(ref, "#/$defs/") {
-			return fmt.Errorf("$defs/%s: unsupported allOf entry %v", name, a)
-		}
-		sub, ok := defs[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
-		if !ok {
-			return fmt.Errorf("$defs/%s: %s not found", name, ref)
-		}
-		for k := range sub {
-			switch k {
-			case "type", "properties", "patternProperties", "description", "title":
-			default:
-				return fmt.Errorf("$defs/%s: %s has keyword %q that cannot be inlined", name, ref, k)
-			}
-		}
-		subProps, _ := sub["properties"].(map[string]any)
-		for k, v := range subProps {
-			if _, dup := props[k]; dup {
-				return fmt.Errorf("$defs/%s: property %q defined twice (via %s)", name, k, ref)
-			}
-			props[k] = v
-		}
-		subPats, _ := sub["patternProperties"].(map[string]any)
-		for k, v := range subPats {
-			if _, dup := pats[k]; dup {
-				return fmt.Errorf("$defs/%s: pattern %q defined twice (via %s)", name, k, ref)
-			}
-			pats[k] = v
-		}
-	}
-	def["properties"] = props
-	if len(pats) > 0 {
-		def["patternProperties"] = pats
-	}
-	delete(def, "allOf")
-	delete(def, "unevaluatedProperties")
-	def["additionalProperties"] = false
-	def["type"] = "object"
-	return nil
-}
-
-func findKey(v any, key, path string) string {
-	switch v := v.(type) {
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if k == key {
-				return path + "/" + k
-			}
-			if p := findKey(v[k], key, path+"/"+k); p != "" {
-				return p
-			}
-		}
-	case []any:
-		for i, e := range v {
-			if p := findKey(e, key, fmt.Sprintf("%s/%d", path, i)); p != "" {
-				return p
-			}
-		}
-	}
-	return ""
 }
 
 // canary checks the generated schema against known-bad and known-good
