@@ -83,10 +83,10 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	if err != nil {
 		return nil, err
 	}
-	// berth's own parse and schema check and compose-go's load read the
-	// same files independently: run them side by side (measured: 15-20 ms
-	// saved on a 788-line file) and prefer berth's positioned errors.
-	read := s.readFilesAsync()
+	if err := s.readFiles(); err != nil {
+		return nil, err
+	}
+	read := s.checkAsync()
 	var p *types.Project
 	s.warnings, err = captureWarnings(func() error {
 		var lerr error
@@ -117,7 +117,10 @@ func Model(ctx context.Context, opts Options) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	read := s.readFilesAsync()
+	if err := s.readFiles(); err != nil {
+		return nil, err
+	}
+	read := s.checkAsync()
 	var model map[string]any
 	s.warnings, err = captureWarnings(func() error {
 		var lerr error
@@ -249,17 +252,21 @@ func postProcess(p *types.Project, opts Options) (*types.Project, error) {
 	return p, nil
 }
 
-// readFilesAsync runs readFiles in its own goroutine; the channel yields its
-// result. s.files and s.sources belong to that goroutine until then.
-func (s *session) readFilesAsync() <-chan error {
+// checkAsync maps and validates the parsed files in their own goroutine,
+// beside compose-go's load of the same files (measured: 15-20 ms saved on a
+// 788-line file); the channel yields the schema problems. s.sources and
+// s.violations belong to that goroutine until then. Parsing itself stays
+// before compose-go starts: it is what rejects an alias bomb that
+// compose-go's decoder would expand without end.
+func (s *session) checkAsync() <-chan error {
 	done := make(chan error, 1)
-	go func() { done <- s.readFiles() }()
+	go func() { done <- s.check() }()
 	return done
 }
 
 // readFiles reads and parses every main compose file before compose-go does,
-// so that unreadable, malformed and schema-invalid files are reported with
-// positions, all of them, instead of compose-go's first error.
+// so that unreadable and malformed files are reported with positions, all of
+// them, instead of compose-go's first error.
 func (s *session) readFiles() error {
 	var problems, empty Errors
 	for _, path := range s.po.ConfigPaths {
@@ -278,17 +285,30 @@ func (s *session) readFiles() error {
 			continue
 		}
 		s.files = append(s.files, f)
-		s.sources.AddFile(f)
-		if !s.opts.SkipSchema {
-			if v := validate(f); s.opts.Lenient {
-				s.violations = append(s.violations, v...)
-			} else {
-				problems = append(problems, violationErrors(v)...)
-			}
-		}
 	}
 	if len(s.files) == 0 && len(problems) == 0 {
 		problems = empty
+	}
+	if len(problems) > 0 {
+		return problems
+	}
+	return nil
+}
+
+// check builds the source map of the parsed files and validates each against
+// the compose-spec schema, reporting every violation of every file.
+func (s *session) check() error {
+	var problems Errors
+	for _, f := range s.files {
+		s.sources.AddFile(f)
+		if s.opts.SkipSchema {
+			continue
+		}
+		if v := validate(f); s.opts.Lenient {
+			s.violations = append(s.violations, v...)
+		} else {
+			problems = append(problems, violationErrors(v)...)
+		}
 	}
 	if len(problems) > 0 {
 		return problems

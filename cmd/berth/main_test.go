@@ -2,12 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // berthBin is the berth binary built once for the tests that run it as a
@@ -44,7 +46,11 @@ type result struct {
 // runBerth runs the binary in dir with exactly env as its environment.
 func runBerth(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(berthBin, args...)
+	// A hang is a bug to report, not a reason to wait for the package
+	// timeout: every berth call here finishes in well under a second.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, berthBin, args...)
 	cmd.Dir = dir
 	cmd.Env = env
 	var out, errb bytes.Buffer
@@ -55,6 +61,9 @@ func runBerth(t *testing.T, dir string, env []string, args ...string) result {
 		code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatalf("running berth %v: %v", args, err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("berth %v did not finish within a minute (killed)", args)
 	}
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
