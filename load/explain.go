@@ -59,8 +59,22 @@ func captureWarnings(fn func() error) ([]string, error) {
 		std.ReplaceHooks(hooks)
 		std.SetLevel(level)
 	}()
-	err := fn()
+	err := callSafely(fn)
 	return c.msgs, err
+}
+
+// callSafely runs fn and turns a panic into an error. berth runs compose-go
+// with its JSON Schema pass off and checks the schema itself, side by side;
+// compose-go assumes a schema-valid model and can panic on one that is not
+// (a network that is a string, say). The schema violations then explain the
+// failure, and berth never crashes on input.
+func callSafely(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the compose file could not be loaded (compose-go: %v)", r)
+		}
+	}()
+	return fn()
 }
 
 type collector struct{ msgs []string }
