@@ -192,7 +192,7 @@ var explainers = []struct {
 		}},
 	{regexp.MustCompile(`env file (\S+) not found`),
 		func(s *session, m []string) (Position, bool) {
-			return s.findIn("services", filepath.Base(m[1]))
+			return s.findContaining("services", filepath.Base(m[1]))
 		}},
 	{regexp.MustCompile(`error while interpolating ([^:]+):`),
 		func(s *session, m []string) (Position, bool) {
@@ -202,7 +202,7 @@ var explainers = []struct {
 		func(s *session, m []string) (Position, bool) {
 			for _, part := range strings.Split(m[1], ":") {
 				if part != "" {
-					return s.findIn("services", part)
+					return s.findContaining("services", part)
 				}
 			}
 			return Position{}, false
@@ -257,6 +257,23 @@ func (s *session) findIn(prefix, value string) (Position, bool) {
 		return pos, true
 	}
 	return Position{}, false
+}
+
+// findContaining returns the position of the first scalar under prefix whose
+// text, as written, contains sub: the spec in an error message is the
+// interpolated value (":/media/"), the file holds "${MEDIA}:/media/".
+func (s *session) findContaining(prefix, sub string) (Position, bool) {
+	for _, p := range s.sources.Paths() {
+		if p != prefix && !strings.HasPrefix(p, prefix+".") && !strings.HasPrefix(p, prefix+"[") {
+			continue
+		}
+		if raw, ok := s.sources.Raw(p); ok && strings.Contains(raw, sub) {
+			if pos, ok := s.sources.Value(p); ok {
+				return pos, true
+			}
+		}
+	}
+	return s.findIn(prefix, sub)
 }
 
 // dottedToPath turns compose-go's tree paths (services.web.ports.[]) into
