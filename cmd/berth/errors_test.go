@@ -29,6 +29,9 @@ func TestBadInputIsPositioned(t *testing.T) {
 		{"undefined-secret.yaml", `undefined-secret.yaml:5:9: service "web" refers to undefined secret api_token`},
 		{"cycle.yaml", "cycle.yaml:7:18: dependency cycle detected: api -> worker -> web -> api"},
 		{"readme.yaml", `readme.yaml:5:5: `},
+		// The unset variable is warned about first, then the spec it broke.
+		{"invalid-volume-spec.yaml", `invalid-volume-spec.yaml:5:9: warning: The "MEDIA_PATH" variable is not set. Defaulting to a blank string.
+invalid-volume-spec.yaml:5:9: invalid spec: :/media/: empty section between colons`},
 	}
 	env := []string{"HOME=/nonexistent", "PATH=/usr/bin:/bin"}
 	for _, c := range cases {
