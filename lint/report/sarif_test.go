@@ -108,11 +108,11 @@ type sarifDoc struct {
 				Name    string `json:"name"`
 				Version string `json:"version"`
 				Rules   []struct {
-					ID               string            `json:"id"`
+					ID               string                `json:"id"`
 					ShortDescription struct{ Text string } `json:"shortDescription"`
 					Help             struct{ Text, Markdown string }
 					Default          struct{ Level string } `json:"defaultConfiguration"`
-					Properties       map[string]any        `json:"properties"`
+					Properties       map[string]any         `json:"properties"`
 				} `json:"rules"`
 			} `json:"driver"`
 		} `json:"tool"`
