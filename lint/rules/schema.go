@@ -109,13 +109,15 @@ var (
 		"services:\n  web:\n    image: nginx\n    cap_add:\n      - NET_ADMIN\n")
 )
 
-// ParseDiagnostics turns the error of load.ParseFile (or of load.Load, when
-// every file parsed on its own first) into BR001 yaml-syntax, BR008
-// empty-file and BR009 duplicate-key diagnostics of the rules in rs, so that `berth lint` reports a
-// file that cannot be loaded like any other finding. Errors without a
-// position (an unreadable file) are returned in rest: they are not findings.
-// The diagnostics are never suppressed: a comment in a file that does not
-// parse cannot be trusted.
+// ParseDiagnostics turns an error of load.ParseFile into BR001 yaml-syntax,
+// BR008 empty-file and BR009 duplicate-key diagnostics of the rules in rs,
+// so that `berth lint` reports a file that cannot be parsed like any other
+// finding: lint parses each file first (it reads the text for the report
+// anyway) and loads the project only from files that parse. Pass it only
+// ParseFile's errors: a positioned error of load.Load may come from
+// compose-go and would be mislabelled BR001. Errors without a position or
+// of a rule not in rs come back in rest. The diagnostics are never
+// suppressed: a comment in a file that does not parse cannot be trusted.
 func ParseDiagnostics(err error, rs []*lint.Rule) (diags []lint.Diagnostic, rest []error) {
 	byCode := map[string]*lint.Rule{}
 	for _, r := range rs {
