@@ -64,11 +64,15 @@ type Rule struct {
 	Run func(*Pass)
 }
 
-// Family is the rule's group, from its code: BR0xx schema, BR1xx
-// consistency, BR2xx reliability, BR3xx security, BR4xx style.
+// Family is the rule's group, from its code: BR00x-BR08x schema, BR09x meta
+// (suppressions, load problems), BR1xx consistency, BR2xx reliability, BR3xx
+// security, BR4xx style.
 func (r *Rule) Family() string {
 	if len(r.Code) < 3 {
 		return "unknown"
+	}
+	if strings.HasPrefix(r.Code, "BR09") {
+		return "meta" // suppression and load findings, emitted by the engine
 	}
 	switch r.Code[2] {
 	case '0':

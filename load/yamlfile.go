@@ -64,6 +64,11 @@ func (e *Error) Unwrap() error { return e.Err }
 // going, exactly as compose-go does.
 var ErrEmptyFile = errors.New("file is empty")
 
+// ErrDuplicateKey is the cause of a ParseFile error about a key written
+// twice in one mapping; every other ParseFile error is a YAML syntax or
+// encoding problem.
+var ErrDuplicateKey = errors.New("duplicate key")
+
 // File is one parsed compose file.
 type File struct {
 	Name string
@@ -448,7 +453,9 @@ func (c *docChecker) checkMapping(n *yaml.Node) error {
 			}
 		}
 		if first != nil {
-			return c.f.nodeError(k, fmt.Sprintf("duplicate key %q (first defined at %d:%d)", k.Value, first.Line, first.Column))
+			e := c.f.nodeError(k, fmt.Sprintf("duplicate key %q (first defined at %d:%d)", k.Value, first.Line, first.Column))
+			e.Err = ErrDuplicateKey
+			return e
 		}
 		if isMergeKey(k) {
 			if err := c.checkMerge(n.Content[i+1]); err != nil {

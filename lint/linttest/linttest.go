@@ -85,6 +85,14 @@ func Lint(t testing.TB, rule *lint.Rule, path string) []lint.Diagnostic {
 		Files: []string{abs}, ProjectDir: dir, Env: []string{"PWD=" + dir},
 	}))
 	if err != nil {
+		// A file that does not parse is a finding of BR001, BR008 or BR009.
+		if src, rerr := os.ReadFile(abs); rerr == nil {
+			if _, perr := load.ParseFile(path, src); perr != nil {
+				if diags, rest := lint.ParseDiagnostics(perr, []*lint.Rule{rule}); len(rest) == 0 && len(diags) > 0 {
+					return diags
+				}
+			}
+		}
 		t.Fatalf("%s does not load: %v", path, err)
 	}
 	var out []lint.Diagnostic

@@ -1,11 +1,7 @@
 package rules
 
 import (
-	"errors"
-	"strings"
-
 	"github.com/berth-compose/berth/lint"
-	"github.com/berth-compose/berth/load"
 	schemarules "github.com/berth-compose/berth/schema/rules"
 )
 
@@ -119,40 +115,5 @@ var (
 // of a rule not in rs come back in rest. The diagnostics are never
 // suppressed: a comment in a file that does not parse cannot be trusted.
 func ParseDiagnostics(err error, rs []*lint.Rule) (diags []lint.Diagnostic, rest []error) {
-	byCode := map[string]*lint.Rule{}
-	for _, r := range rs {
-		byCode[r.Code] = r
-	}
-	var list load.Errors
-	var one *load.Error
-	switch {
-	case errors.As(err, &list):
-	case errors.As(err, &one):
-		list = load.Errors{one}
-	case err != nil:
-		return nil, []error{err}
-	}
-	for _, e := range list {
-		code := YAMLSyntax.Code
-		switch {
-		case errors.Is(e, load.ErrEmptyFile):
-			code = EmptyFile.Code
-		case strings.HasPrefix(e.Msg, "duplicate key "):
-			code = DuplicateKey.Code // load.ParseFile rejects duplicates before the validator sees them
-		}
-		r := byCode[code]
-		if r == nil || e.Pos.Line <= 0 {
-			rest = append(rest, e)
-			continue
-		}
-		pos := e.Pos
-		if pos.Column <= 0 {
-			pos.Column = 1
-		}
-		if pos.EndLine < pos.Line || (pos.EndLine == pos.Line && pos.EndColumn < pos.Column) {
-			pos.EndLine, pos.EndColumn = pos.Line, pos.Column
-		}
-		diags = append(diags, lint.Diagnostic{Rule: r, Severity: r.Severity, Pos: pos, Message: e.Msg})
-	}
-	return diags, rest
+	return lint.ParseDiagnostics(err, rs)
 }
