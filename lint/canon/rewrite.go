@@ -261,7 +261,7 @@ func (t *text) split(m *yaml.Node, lo, hi int) ([]entry, bool) {
 		if k.Kind != yaml.ScalarNode || li <= prev || li >= hi || k.Column != col || t.indent(li)+1 != col {
 			return nil, false
 		}
-		if t.keepsTrailing(v) {
+		if t.keepsTrailing(lastLeaf(v)) {
 			return nil, false
 		}
 		es = append(es, entry{name: k.Value, key: k, val: v, keyLine: li})
@@ -289,8 +289,11 @@ func (t *text) split(m *yaml.Node, lo, hi int) ([]entry, bool) {
 			es[i].end, es[i].nxt = e, nxt
 			continue
 		}
+		// After the last entry, blank lines and comments less indented than
+		// the keys (at the top level: at the left margin, the file's footer)
+		// stay where they are.
 		e := hi
-		for e-1 > es[i].keyLine && (t.blank(e-1) || t.comment(e-1) && t.indent(e-1) < c) {
+		for e-1 > es[i].keyLine && (t.blank(e-1) || t.comment(e-1) && (t.indent(e-1) < c || c == 0)) {
 			e--
 		}
 		es[i].end, es[i].nxt = e, e
@@ -444,8 +447,17 @@ func hasBlockScalar(n *yaml.Node) bool {
 	return found
 }
 
-// keepsTrailing reports a block scalar with keep chomping (|+ or >+) under
-// n: its trailing blank lines belong to the value.
+// lastLeaf is the node whose text ends n's text.
+func lastLeaf(n *yaml.Node) *yaml.Node {
+	for n != nil && len(n.Content) > 0 && n.Kind != yaml.AliasNode {
+		n = n.Content[len(n.Content)-1]
+	}
+	return n
+}
+
+// keepsTrailing reports a block scalar with keep chomping (|+ or >+) at or
+// under n: its trailing blank lines belong to the value, so the entry it
+// ends cannot be cut from the blank lines after it.
 func (t *text) keepsTrailing(n *yaml.Node) bool {
 	found := false
 	walk(n, func(n *yaml.Node) {
