@@ -534,4 +534,3 @@ func csSortedKeys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
-
