@@ -91,7 +91,13 @@ func runeOffset(b []byte, n int) int {
 	return off
 }
 
-// Offset is the byte offset in src of a node's 1-based line and column.
-func Offset(src []byte, line, col int) int {
-	return newText(src).offset(line, col)
-}
+// Index converts the 1-based line and column yaml/v4 gives a node
+// (columns in characters) into a byte offset in the file's text, for rules
+// that build edits.
+type Index struct{ t *text }
+
+// NewIndex indexes src's lines once.
+func NewIndex(src []byte) *Index { return &Index{newText(src)} }
+
+// Offset is the byte offset of line:col.
+func (ix *Index) Offset(line, col int) int { return ix.t.offset(line, col) }

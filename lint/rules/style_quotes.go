@@ -42,6 +42,7 @@ var UnquotedPort = &lint.Rule{
 	Fixable:  true,
 	Run: func(p *lint.Pass) {
 		for _, f := range p.Project.Files {
+			ix := canon.NewIndex(f.Src)
 			styleScalars(f, func(path []any, n *yaml.Node) {
 				if len(path) != 4 || path[0] != "services" || path[2] != "ports" {
 					return
@@ -49,7 +50,7 @@ var UnquotedPort = &lint.Rule{
 				if n.Style != 0 || !strings.Contains(n.Value, ":") || strings.Contains(n.Value, "$") {
 					return
 				}
-				start := canon.Offset(f.Src, n.Line, n.Column)
+				start := ix.Offset(n.Line, n.Column)
 				end := start + len(n.Value)
 				if end > len(f.Src) || string(f.Src[start:end]) != n.Value {
 					return // written over several lines: leave it
@@ -130,6 +131,7 @@ var InconsistentQuotes = &lint.Rule{
 	Fixable:  true,
 	Run: func(p *lint.Pass) {
 		for _, f := range p.Project.Files {
+			ix := canon.NewIndex(f.Src)
 			// Only values that read the same in both styles count: a value
 			// with a quote character or an escape chose its style for a
 			// reason.
@@ -152,7 +154,7 @@ var InconsistentQuotes = &lint.Rule{
 				if strings.ContainsFunc(n.Value, func(r rune) bool { return r == '\'' || r == '"' || r == '\\' || r < ' ' || r == 0x7f }) {
 					return
 				}
-				start := canon.Offset(f.Src, n.Line, n.Column)
+				start := ix.Offset(n.Line, n.Column)
 				if raw := q + n.Value + q; start+len(raw) > len(f.Src) || string(f.Src[start:start+len(raw)]) != raw {
 					return // written over several lines
 				}
