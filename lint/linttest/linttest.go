@@ -56,7 +56,11 @@ func Run(t *testing.T, rule *lint.Rule, dir string) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fixed, err := lint.ApplyFixes(src, filepath.Base(bad), diags)
+		name := bad // edits name the file as the loader did, like berth lint --fix
+		if len(diags) > 0 {
+			name = diags[0].Pos.File
+		}
+		fixed, err := lint.ApplyFixes(src, name, diags)
 		if err != nil {
 			t.Fatalf("applying fixes: %v", err)
 		}
