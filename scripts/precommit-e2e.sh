@@ -31,6 +31,12 @@ if ! command -v pre-commit >/dev/null 2>&1; then
 fi
 echo "precommit-e2e: $(pre-commit --version), $(go version)"
 
+# Go: the machine's module and build caches (read before HOME changes),
+# no toolchain download.
+GOMODCACHE=$(go env GOMODCACHE)
+GOCACHE=$(go env GOCACHE)
+export GOMODCACHE GOCACHE GOFLAGS=-mod=mod GOTOOLCHAIN=local
+
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GIT_AUTHOR_NAME=berth-e2e GIT_AUTHOR_EMAIL=e2e@berth.invalid
@@ -40,10 +46,6 @@ mkdir -p "$HOME"
 git config --global init.defaultBranch main
 git config --global commit.gpgsign false
 
-# Go: the machine's module and build caches, no toolchain download.
-export GOMODCACHE=${GOMODCACHE:-$(go env GOMODCACHE)}
-export GOCACHE=${GOCACHE:-$(go env GOCACHE)}
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local
 export PRE_COMMIT_HOME=$work/pre-commit-cache
 
 # 1. The hook repository: the working tree, committed.
@@ -80,7 +82,7 @@ git add .pre-commit-config.yaml
 git commit -q -m "pre-commit configuration"
 start=$(date +%s)
 pre-commit install-hooks
-pre-commit install -q
+pre-commit install >/dev/null
 echo "precommit-e2e: hook environment built in $(( $(date +%s) - start ))s"
 
 fail() { echo "precommit-e2e: FAIL: $*" >&2; exit 1; }
