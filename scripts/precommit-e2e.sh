@@ -51,7 +51,9 @@ export PRE_COMMIT_HOME=$work/pre-commit-cache
 # 1. The hook repository: the working tree, committed.
 hooks=$work/berth
 mkdir -p "$hooks"
-if [[ ${BERTH_E2E_SOURCE:-worktree} == head ]]; then
+if ! git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
+  tar -C "$root" -cf - . | tar -xf - -C "$hooks" # an exported tree, not a clone
+elif [[ ${BERTH_E2E_SOURCE:-worktree} == head ]]; then
   git -C "$root" archive HEAD | tar -xf - -C "$hooks"
 else
   (
