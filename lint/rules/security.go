@@ -58,7 +58,7 @@ var Privileged = &lint.Rule{
 	Good: `services:
   app:
     image: nginx:1.27
-    cap_add: [NET_ADMIN]
+    cap_add: [NET_BIND_SERVICE]
 `,
 	Since:    "0.1.0",
 	Severity: lint.Error,
