@@ -16,7 +16,8 @@ import (
 // BR900 and BR901 are family "meta" (BR9xx): `berth lint` reports BR900
 // for team policies (its Run is bound to the policies given, see
 // lint/policy) and BR901 for a project it cannot load, which no fixture can
-// show through lint.Run; meta_test.go checks their examples.
+// show through lint.Run: TestRules and TestRegistry skip them, and the tests
+// of lint/policy and cmd/berth (TestLintPolicy, TestLintExitCodes) cover them.
 var Meta = []*lint.Rule{
 	UnknownSuppression,
 	UnusedSuppression,
