@@ -219,7 +219,7 @@ func (c Config) SeverityOf(r *Rule) Severity { return c.severity(r) }
 
 // Merge returns c with the settings of o on top.
 func (c Config) Merge(o Config) Config {
-	out := Config{Severity: map[string]Severity{}, Enabled: map[string]bool{}}
+	out := Config{Severity: map[string]Severity{}, Enabled: map[string]bool{}, Known: append(c.Known[:len(c.Known):len(c.Known)], o.Known...)}
 	for _, m := range []Config{c, o} {
 		for k, v := range m.Severity {
 			out.Severity[k] = v

@@ -14,6 +14,10 @@ type Config struct {
 	// Enabled turns a rule on (true: also a non-default one) or off (false),
 	// by code.
 	Enabled map[string]bool
+	// Known lists every rule a suppression may name, also those this run
+	// does not check (a rule disabled in .berth.yaml is not unknown); the
+	// rules passed to Run are always known.
+	Known []*Rule
 }
 
 // enabled reports whether r runs under c.
@@ -63,7 +67,7 @@ func Run(p *load.Project, rs []*Rule, cfg Config) []Diagnostic {
 		}}
 		r.Run(pass)
 	}
-	out = suppress(p, rs, out)
+	out = suppressWith(p, rs, &cfg, out)
 	slices.SortStableFunc(out, func(a, b Diagnostic) int {
 		return cmp.Or(
 			cmp.Compare(a.Pos.File, b.Pos.File),

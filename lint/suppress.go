@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/berth-compose/berth/load"
@@ -43,48 +42,6 @@ const (
 	codeNoReason           = "BR092"
 )
 
-var known struct {
-	sync.RWMutex
-	byKey map[string]*Rule
-}
-
-// RegisterKnown records rules that a suppression may name even when a run
-// does not check them (a rule disabled by configuration is not unknown).
-// Package rules registers its whole registry; rules passed to Run are always
-// known.
-func RegisterKnown(rs ...*Rule) {
-	known.Lock()
-	defer known.Unlock()
-	if known.byKey == nil {
-		known.byKey = map[string]*Rule{}
-	}
-	for _, r := range rs {
-		known.byKey[strings.ToUpper(r.Code)] = r
-		known.byKey[r.Name] = r
-	}
-}
-
-func lookupKnown(key string) *Rule {
-	known.RLock()
-	defer known.RUnlock()
-	if r := known.byKey[strings.ToUpper(key)]; r != nil {
-		return r
-	}
-	return known.byKey[key]
-}
-
-// suppress applies the berth:disable comments of p's files to diags, with
-// rs being the rules that ran.
-//
-// TODO(run.go): Run should call suppressWith(p, rs, &cfg, out), so that
-// the meta rules obey the configuration whatever rules a caller passes;
-// until then rs is taken as the rules that ran, and the findings of
-// BR090-BR092 have their default severity (`berth lint` passes only the
-// enabled rules and applies the configured severities itself).
-func suppress(p *load.Project, rs []*Rule, diags []Diagnostic) []Diagnostic {
-	return suppressWith(p, rs, nil, diags)
-}
-
 // suppressWith applies the suppressions of p's files to diags and adds the
 // findings of the meta rules. A rule ran when it is in rs and enabled by cfg;
 // a nil cfg means every rule of rs ran, at its default severity.
@@ -93,11 +50,17 @@ func suppressWith(p *load.Project, rs []*Rule, cfg *Config, diags []Diagnostic) 
 	if p == nil || len(p.Files) == 0 {
 		return diags
 	}
-	s := &suppressor{cfg: cfg, byKey: map[string]*Rule{}, ran: map[*Rule]bool{}}
+	s := &suppressor{cfg: cfg, byKey: map[string]*Rule{}, known: map[string]*Rule{}, ran: map[*Rule]bool{}}
 	for _, r := range rs {
 		s.byKey[strings.ToUpper(r.Code)] = r
 		s.byKey[r.Name] = r
 		s.ran[r] = cfg == nil || cfg.enabled(r)
+	}
+	if cfg != nil {
+		for _, r := range cfg.Known {
+			s.known[strings.ToUpper(r.Code)] = r
+			s.known[r.Name] = r
+		}
 	}
 	for _, f := range p.Files {
 		s.sups = append(s.sups, parseSuppressions(f)...)
@@ -165,7 +128,8 @@ func suppressWith(p *load.Project, rs []*Rule, cfg *Config, diags []Diagnostic) 
 
 type suppressor struct {
 	cfg   *Config
-	byKey map[string]*Rule
+	byKey map[string]*Rule // the rules of this run
+	known map[string]*Rule // cfg.Known: rules a suppression may name
 	ran   map[*Rule]bool
 	sups  []suppression
 }
@@ -191,6 +155,14 @@ type suppressed struct {
 	used bool
 }
 
+// lookupKnown finds a rule of cfg.Known by code (any case) or name.
+func (s *suppressor) lookupKnown(key string) *Rule {
+	if r := s.known[strings.ToUpper(key)]; r != nil {
+		return r
+	}
+	return s.known[key]
+}
+
 func (s *suppressor) resolve(sp *suppression) {
 	for i := range sp.items {
 		it := &sp.items[i]
@@ -199,7 +171,7 @@ func (s *suppressor) resolve(sp *suppression) {
 		} else if r := s.byKey[it.text]; r != nil {
 			it.rule = r
 		} else {
-			it.rule = lookupKnown(it.text)
+			it.rule = s.lookupKnown(it.text)
 		}
 	}
 }
@@ -244,7 +216,7 @@ func (s *suppressor) apply(d *Diagnostic, count bool) {
 func (s *suppressor) candidate(out *[]Diagnostic, code string, pos load.Position, msg string) {
 	r := s.byKey[code]
 	if r == nil {
-		if r = lookupKnown(code); r == nil {
+		if r = s.lookupKnown(code); r == nil {
 			r = &Rule{Code: code}
 		}
 	}

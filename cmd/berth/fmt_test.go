@@ -79,9 +79,9 @@ func TestFmtDiff(t *testing.T) {
 +    image: nginx:1.27
      ports:
        - "8080:80" # http
+-    image: nginx:1.27
 +volumes:
 +  data: {}
--    image: nginx:1.27
 `
 	if r.code != 0 || r.stdout != want || r.stderr != "" {
 		t.Errorf("fmt --diff: code %d, stderr %q, stdout:\n%s\nwant:\n%s", r.code, r.stderr, r.stdout, want)

@@ -128,7 +128,7 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 		}
 	}
 	all := rules.All()
-	flags := lint.Config{Enabled: map[string]bool{}}
+	flags := lint.Config{Enabled: map[string]bool{}, Known: all}
 	for _, sw := range []struct {
 		names []string
 		on    bool

@@ -27,12 +27,6 @@ var Meta = []*lint.Rule{
 	LoadError,
 }
 
-func init() {
-	// A suppression may name any rule of the registry, also one that a run
-	// does not check (disabled in .berth.yaml, or a test running one rule).
-	lint.RegisterKnown(All()...)
-}
-
 // UnknownSuppression is BR090.
 var UnknownSuppression = &lint.Rule{
 	Code:  "BR090",
