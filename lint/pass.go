@@ -43,6 +43,12 @@ func (p *Pass) ReportFixf(path string, fix Fix, format string, args ...any) {
 	p.emit(path, false, []Fix{fix}, format, args...)
 }
 
+// ReportKeyFixf reports a problem with the key at path (a key in the wrong
+// place, say) with a fix.
+func (p *Pass) ReportKeyFixf(path string, fix Fix, format string, args ...any) {
+	p.emit(path, true, []Fix{fix}, format, args...)
+}
+
 // Position resolves path like the engine does, for rules that build edits.
 func (p *Pass) Position(path string, key bool) load.Position {
 	return resolve(p.Project.Sources, path, key)

@@ -56,7 +56,7 @@ var ServiceKeyOrder = &lint.Rule{
 		for _, f := range p.Project.Files {
 			for _, c := range canon.ServiceKeys(f) {
 				svc := c.Path[1]
-				p.ReportFixf(stylePath("services", svc, c.Want[c.At]), styleFix(f.Name, c, "put the keys of service "+svc+" in canonical order"),
+				p.ReportKeyFixf(stylePath("services", svc, c.Want[c.At]), styleFix(f.Name, c, "put the keys of service "+svc+" in canonical order"),
 					"key %q of service %q should come before %q (canonical order: %s)", c.Want[c.At], svc, c.Keys[c.At], strings.Join(c.Want, ", "))
 			}
 		}
@@ -97,7 +97,7 @@ volumes:
 	Run: func(p *lint.Pass) {
 		for _, f := range p.Project.Files {
 			for _, c := range canon.TopLevel(f) {
-				p.ReportFixf(stylePath(c.Want[c.At]), styleFix(f.Name, c, "put the top-level keys in canonical order"),
+				p.ReportKeyFixf(stylePath(c.Want[c.At]), styleFix(f.Name, c, "put the top-level keys in canonical order"),
 					"top-level key %q should come before %q (canonical order: %s)", c.Want[c.At], c.Keys[c.At], strings.Join(c.Want, ", "))
 			}
 		}
@@ -134,7 +134,7 @@ var ServicesAlphabetical = &lint.Rule{
 	Run: func(p *lint.Pass) {
 		for _, f := range p.Project.Files {
 			for _, c := range canon.Services(f) {
-				p.ReportFixf(stylePath("services", c.Want[c.At]), styleFix(f.Name, c, "sort the services by name"),
+				p.ReportKeyFixf(stylePath("services", c.Want[c.At]), styleFix(f.Name, c, "sort the services by name"),
 					"service %q should come before %q (services sorted by name)", c.Want[c.At], c.Keys[c.At])
 			}
 		}
