@@ -1,0 +1,388 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/berth-compose/berth/transform"
+)
+
+// Options change what Diff plans.
+type Options struct {
+	KeepOrphans   bool     // leave containers of services no longer in the files
+	ForceRecreate bool     // recreate every container
+	Wait          bool     // after the steps, wait until every service is running or healthy
+	EnvFiles      []string // explicit --env-file paths (absolute), for the environment_file label
+	Version       string   // com.docker.compose.version; default ComposeVersion
+}
+
+func (o Options) version() string {
+	if o.Version == "" {
+		return ComposeVersion
+	}
+	return o.Version
+}
+
+// Images lists the image references the project's services run, for
+// Observe to look up.
+func Images(p *types.Project) []string {
+	var refs []string
+	for _, s := range p.Services {
+		refs = append(refs, ImageRef(p.Name, s))
+	}
+	slices.Sort(refs)
+	return slices.Compact(refs)
+}
+
+// PlanFor observes the project's state in Docker and diffs the project
+// against it.
+func PlanFor(ctx context.Context, d Docker, p *types.Project, opts Options) (*Plan, error) {
+	obs, err := Observe(ctx, d, p.Name, Images(p)...)
+	if err != nil {
+		return nil, err
+	}
+	return Diff(p, obs, opts)
+}
+
+// Prepare returns the project as Compose runs it: env_file contents merged
+// into environment and the default platform applied. It does not change p.
+func Prepare(p *types.Project) (*types.Project, error) {
+	q, err := p.WithServicesEnvironmentResolved(true)
+	if err != nil {
+		return nil, fmt.Errorf("resolving service environments: %w", err)
+	}
+	if err := transform.ApplyPlatforms(q); err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+// Diff compares the project with the observed state and returns the steps
+// that make Docker match the project. It does no I/O and is deterministic:
+// the same inputs give the same plan, byte for byte.
+func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
+	hashes := map[string]string{}
+	hs, err := transform.ServiceHashes(p, nil, true)
+	if err != nil {
+		return nil, fmt.Errorf("computing config hashes: %w", err)
+	}
+	for _, h := range hs {
+		hashes[h[0]] = h[1]
+	}
+	q, err := Prepare(p)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{plan: &Plan{FormatVersion: FormatVersion, Project: p.Name, Fingerprint: obs.Fingerprint(), Observed: obs.Summary(), Images: Images(q), Steps: []Step{}}}
+
+	// Images that are not present locally are pulled first.
+	pulls := map[string]int{}
+	for _, ref := range Images(q) {
+		if _, ok := obs.Images[ref]; ok {
+			continue
+		}
+		for _, name := range sortedKeys(q.Services) {
+			if s := q.Services[name]; ImageRef(q.Name, s) == ref && s.Build != nil {
+				return nil, fmt.Errorf("service %s: image %s is not present and building images is not supported yet", name, ref)
+			}
+		}
+		pulls[ref] = b.add(Step{Resource: "image:" + ref, Action: Pull, Name: ref, Reasons: []Reason{{Code: Missing}}})
+	}
+
+	// Containers that go away: orphans, and replicas above the scale.
+	var removes []int
+	var kept []string
+	byService := map[string][]Container{}
+	for _, c := range obs.Containers {
+		_, enabled := q.Services[c.Service]
+		_, disabled := q.DisabledServices[c.Service]
+		switch {
+		case c.OneOff:
+			if c.State == "exited" || c.State == "dead" {
+				removes = append(removes, b.removeContainer(c, Orphan, opts))
+			}
+		case !enabled && !disabled:
+			if opts.KeepOrphans {
+				kept = append(kept, c.Name)
+				continue
+			}
+			removes = append(removes, b.removeContainer(c, Orphan, opts))
+		case enabled:
+			byService[c.Service] = append(byService[c.Service], c)
+		}
+	}
+	if len(kept) > 0 {
+		b.plan.Warnings = append(b.plan.Warnings, fmt.Sprintf("orphan containers kept (--keep-orphans): %s", strings.Join(kept, ", ")))
+	}
+	for _, name := range sortedKeys(byService) {
+		scale := scaleOf(q.Services[name])
+		for _, c := range byService[name] {
+			if c.Number > scale || c.Number < 1 {
+				removes = append(removes, b.removeContainer(c, ScaleDown, opts))
+			}
+		}
+	}
+
+	// Networks and volumes.
+	netSteps := map[string]int{}
+	for _, key := range sortedKeys(q.Networks) {
+		n := q.Networks[key]
+		if bool(n.External) || slices.ContainsFunc(obs.Networks, func(o Network) bool { return o.Name == n.Name }) {
+			continue
+		}
+		labels := map[string]string{}
+		for k, v := range n.Labels {
+			labels[k] = v
+		}
+		for k, v := range n.CustomLabels {
+			labels[k] = v
+		}
+		labels[LabelNetwork] = key
+		labels[LabelProject] = q.Name
+		labels[LabelVersion] = opts.version()
+		spec := &NetworkSpec{Driver: n.Driver, DriverOpts: n.DriverOpts, Internal: n.Internal, Attachable: n.Attachable, Labels: labels}
+		if n.EnableIPv6 != nil {
+			spec.EnableIPv6 = *n.EnableIPv6
+		}
+		netSteps[key] = b.add(Step{Resource: "network:" + n.Name, Action: CreateNetwork, Name: n.Name, Network: spec, Reasons: []Reason{{Code: Missing}}})
+	}
+	volSteps := map[string]int{}
+	for _, key := range sortedKeys(q.Volumes) {
+		v := q.Volumes[key]
+		if bool(v.External) || slices.ContainsFunc(obs.Volumes, func(o Volume) bool { return o.Name == v.Name }) {
+			continue
+		}
+		labels := map[string]string{}
+		for k, val := range v.Labels {
+			labels[k] = val
+		}
+		for k, val := range v.CustomLabels {
+			labels[k] = val
+		}
+		labels[LabelVolume] = key
+		labels[LabelProject] = q.Name
+		labels[LabelVersion] = opts.version()
+		volSteps[key] = b.add(Step{Resource: "volume:" + v.Name, Action: CreateVolume, Name: v.Name, Volume: &VolumeSpec{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}, Reasons: []Reason{{Code: Missing}}})
+	}
+
+	// Containers, each service after the services it depends on.
+	completedDeps := map[string]bool{} // services some dependent waits to complete
+	for _, s := range q.Services {
+		for dep, d := range s.DependsOn {
+			if d.Condition == types.ServiceConditionCompletedSuccessfully {
+				completedDeps[dep] = true
+			}
+		}
+	}
+	svcSteps := map[string][]int{}
+	for _, name := range transform.ServiceOrder(q) {
+		s := q.Services[name]
+		imageRef := ImageRef(q.Name, s)
+		imageID := obs.Images[imageRef]
+		var after []int
+		after = append(after, removes...)
+		if id, ok := pulls[imageRef]; ok {
+			after = append(after, id)
+		}
+		for _, key := range sortedKeys(s.Networks) {
+			if id, ok := netSteps[key]; ok {
+				after = append(after, id)
+			}
+		}
+		for _, v := range s.Volumes {
+			if id, ok := volSteps[v.Source]; ok && (v.Type == types.VolumeTypeVolume || v.Type == "") {
+				after = append(after, id)
+			}
+		}
+		var waits []Wait
+		for _, dep := range sortedKeys(s.DependsOn) {
+			d := s.DependsOn[dep]
+			after = append(after, svcSteps[dep]...)
+			if _, ok := q.Services[dep]; !ok {
+				continue // not selected or disabled and not required
+			}
+			waits = append(waits, Wait{Service: dep, Condition: condition(d), Required: d.Required})
+		}
+		slices.Sort(after)
+		after = slices.Compact(after)
+
+		existing := map[int]Container{}
+		for _, c := range byService[name] {
+			if _, dup := existing[c.Number]; dup {
+				// Two containers with one number: keep the first, remove the other.
+				svcSteps[name] = append(svcSteps[name], b.removeContainer(c, ScaleDown, opts))
+				continue
+			}
+			existing[c.Number] = c
+		}
+		for n := 1; n <= scaleOf(s); n++ {
+			spec, err := containerSpec(q, s, n, hashes[name], imageID, opts)
+			if err != nil {
+				return nil, err
+			}
+			cname := ContainerName(q.Name, s, n)
+			step := Step{Resource: "container:" + cname, Service: name, Name: cname, After: after, Waits: waits}
+			c, ok := existing[n]
+			if !ok {
+				step.Action, step.Container, step.Reasons = Create, spec, []Reason{{Code: Missing}}
+				svcSteps[name] = append(svcSteps[name], b.add(step))
+				continue
+			}
+			if reasons := recreateReasons(c, s, spec, hashes[name], imageID, opts); len(reasons) > 0 {
+				step.Action, step.Container, step.Reasons, step.OldID = Recreate, spec, reasons, c.ID
+				svcSteps[name] = append(svcSteps[name], b.add(step))
+				continue
+			}
+			if c.State != "running" && !(c.State == "exited" && c.ExitCode == 0 && completedDeps[name]) {
+				step.Action, step.OldID = Start, c.ID
+				step.Reasons = []Reason{{Code: NotRunning, Field: "state", Old: c.State, New: "running"}}
+				svcSteps[name] = append(svcSteps[name], b.add(step))
+			}
+		}
+	}
+
+	if opts.Wait {
+		for _, name := range transform.ServiceOrder(q) {
+			if scaleOf(q.Services[name]) == 0 {
+				continue
+			}
+			cond := "running_or_healthy"
+			if completedDeps[name] {
+				cond = types.ServiceConditionCompletedSuccessfully
+			}
+			b.plan.Wait = append(b.plan.Wait, Wait{Service: name, Condition: cond, Required: true})
+		}
+	}
+	return b.plan, nil
+}
+
+// recreateReasons says why an existing container no longer matches its
+// service, or returns nil when it does.
+func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, hash, imageID string, opts Options) []Reason {
+	var out []Reason
+	if opts.ForceRecreate {
+		out = append(out, Reason{Code: ConfigChanged, Field: "--force-recreate"})
+	}
+	if c.ConfigHash != hash {
+		field := "services." + s.Name
+		if c.Image != spec.Config.Image {
+			out = append(out, Reason{Code: ConfigChanged, Field: field + ".image", Old: c.Image, New: spec.Config.Image})
+		}
+		have := map[string]string{}
+		for _, kv := range c.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			have[k] = v
+		}
+		for _, kv := range spec.Config.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			if old, ok := have[k]; !ok || old != v {
+				out = append(out, Reason{Code: ConfigChanged, Field: field + ".environment." + k, Old: old, New: v})
+			}
+		}
+		if len(out) == 0 || opts.ForceRecreate && len(out) == 1 {
+			out = append(out, Reason{Code: ConfigChanged, Field: field + " (config-hash)", Old: short(c.ConfigHash), New: short(hash)})
+		}
+	}
+	if imageID != "" && c.ImageLabel != "" && c.ImageLabel != imageID {
+		out = append(out, Reason{Code: ImageChanged, Field: "services." + s.Name + ".image", Old: short(strings.TrimPrefix(c.ImageLabel, "sha256:")), New: short(strings.TrimPrefix(imageID, "sha256:"))})
+	}
+	if c.State == "running" {
+		for _, ep := range spec.Networks {
+			if !slices.Contains(c.Networks, ep.Network) {
+				out = append(out, Reason{Code: NetworkChange, Field: "services." + s.Name + ".networks", New: ep.Network})
+			}
+		}
+	}
+	return out
+}
+
+func short(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
+
+type builder struct{ plan *Plan }
+
+func (b *builder) add(s Step) int {
+	s.ID = len(b.plan.Steps) + 1
+	s.Actions = wireActions(s.Action)
+	b.plan.Steps = append(b.plan.Steps, s)
+	return s.ID
+}
+
+func (b *builder) removeContainer(c Container, why ReasonCode, _ Options) int {
+	return b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: c.Service, Name: c.Name, OldID: c.ID, Reasons: []Reason{{Code: why}}})
+}
+
+// DownOptions change what DownPlan removes.
+type DownOptions struct {
+	Volumes bool // also remove the project's named volumes
+}
+
+// DownPlan removes every container and network of the project (and its
+// volumes with Volumes), dependents before their dependencies, as read from
+// the depends_on labels; it needs no compose file.
+func DownPlan(obs *Observed, opts DownOptions) *Plan {
+	b := &builder{plan: &Plan{FormatVersion: FormatVersion, Project: obs.Project, Fingerprint: obs.Fingerprint(), Observed: obs.Summary(), Steps: []Step{}}}
+	// Services that others depend on go after them: order services so that
+	// dependents come first.
+	dependents := map[string][]string{}
+	services := map[string]bool{}
+	for _, c := range obs.Containers {
+		services[c.Service] = true
+		for _, e := range strings.Split(c.Labels[LabelDependsOn], ",") {
+			if dep, _, _ := strings.Cut(e, ":"); dep != "" {
+				dependents[dep] = append(dependents[dep], c.Service)
+			}
+		}
+	}
+	stepsOf := map[string][]int{}
+	done := map[string]bool{}
+	var visit func(string)
+	visit = func(svc string) {
+		if done[svc] {
+			return
+		}
+		done[svc] = true
+		var after []int
+		deps := slices.Clone(dependents[svc])
+		slices.Sort(deps)
+		for _, d := range slices.Compact(deps) {
+			visit(d)
+			after = append(after, stepsOf[d]...)
+		}
+		slices.Sort(after)
+		for _, c := range obs.Containers {
+			if c.Service == svc {
+				stepsOf[svc] = append(stepsOf[svc], b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: svc, Name: c.Name, OldID: c.ID, After: after, Reasons: []Reason{{Code: Down}}}))
+			}
+		}
+	}
+	for _, svc := range sortedKeys(services) {
+		visit(svc)
+	}
+	var all []int
+	for _, s := range b.plan.Steps {
+		all = append(all, s.ID)
+	}
+	for _, n := range obs.Networks {
+		b.add(Step{Resource: "network:" + n.Name, Action: RemoveNetwork, Name: n.Name, OldID: n.ID, After: all, Reasons: []Reason{{Code: Down}}})
+	}
+	if opts.Volumes {
+		for _, v := range obs.Volumes {
+			b.add(Step{Resource: "volume:" + v.Name, Action: RemoveVolume, Name: v.Name, After: all, Reasons: []Reason{{Code: Down}}})
+		}
+	}
+	return b.plan
+}
+
+// scaleOf is the number of replicas a service runs.
+func scaleOf(s types.ServiceConfig) int {
+	return s.GetScale()
+}

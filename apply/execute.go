@@ -1,0 +1,392 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+	"golang.org/x/sync/errgroup"
+)
+
+// ExecOptions are how Execute runs a plan; none of them changes what it does.
+type ExecOptions struct {
+	Parallel    int           // steps running at once; <= 0 means 4
+	WaitTimeout time.Duration // bound on each depends_on wait and on the final wait; 0 means none
+	Progress    func(Event)   // nil drops events
+	PollEvery   time.Duration // health polling interval; 0 means 500ms, as Compose
+}
+
+// Event reports progress on one resource.
+type Event struct {
+	Resource string
+	Status   string // "Creating", "Created", "Started", "Waiting", "Healthy", "Removed", "Error", ...
+	Elapsed  time.Duration
+	Detail   string
+}
+
+// StepError says which step failed.
+type StepError struct {
+	Step Step
+	Err  error
+}
+
+func (e *StepError) Error() string {
+	if e.Step.Service != "" {
+		return fmt.Sprintf("service %s: %s %s: %v", e.Step.Service, e.Step.Action, e.Step.Name, e.Err)
+	}
+	return fmt.Sprintf("%s %s: %v", e.Step.Action, e.Step.Name, e.Err)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Execute carries out the plan: every step after the steps it waits for, at
+// most opts.Parallel at a time, and stops starting new steps after the first
+// failure. It switches on Action and step data only; Reasons are never read.
+func Execute(ctx context.Context, d Docker, plan *Plan, opts ExecOptions) error {
+	if err := plan.Validate(); err != nil {
+		return err
+	}
+	x := &executor{d: d, plan: plan, opts: opts}
+	if x.opts.Parallel <= 0 {
+		x.opts.Parallel = 4
+	}
+	if x.opts.PollEvery <= 0 {
+		x.opts.PollEvery = 500 * time.Millisecond
+	}
+	done := map[int]chan struct{}{}
+	for _, s := range plan.Steps {
+		done[s.ID] = make(chan struct{})
+	}
+	sem := make(chan struct{}, x.opts.Parallel)
+	g, gctx := errgroup.WithContext(ctx)
+	for _, s := range plan.Steps {
+		g.Go(func() error {
+			for _, a := range s.After {
+				select {
+				case <-done[a]:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			err := x.run(gctx, s)
+			<-sem
+			if err != nil {
+				x.event(s.Resource, "Error", 0, err.Error())
+				return &StepError{Step: s, Err: err}
+			}
+			close(done[s.ID])
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		// The first failure cancels the rest; report it, not the cancellations.
+		return err
+	}
+	if len(plan.Wait) > 0 {
+		wctx := ctx
+		if opts.WaitTimeout > 0 {
+			var cancel context.CancelFunc
+			wctx, cancel = context.WithTimeout(ctx, opts.WaitTimeout)
+			defer cancel()
+		}
+		for _, w := range plan.Wait {
+			if err := x.wait(wctx, w); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+type executor struct {
+	d       Docker
+	plan    *Plan
+	opts    ExecOptions
+	startMu sync.Mutex // the engine races on port allocation when starts overlap (Compose serializes them too)
+}
+
+func (x *executor) event(resource, status string, elapsed time.Duration, detail string) {
+	if x.opts.Progress != nil {
+		x.opts.Progress(Event{Resource: resource, Status: status, Elapsed: elapsed, Detail: detail})
+	}
+}
+
+func (x *executor) run(ctx context.Context, s Step) error {
+	start := time.Now()
+	switch s.Action {
+	case Pull:
+		x.event(s.Resource, "Pulling", 0, "")
+		rc, err := x.d.ImagePull(ctx, s.Name, image.PullOptions{})
+		if err != nil {
+			return fmt.Errorf("pulling %s: %w", s.Name, err)
+		}
+		_, err = io.Copy(io.Discard, rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("pulling %s: %w", s.Name, err)
+		}
+		x.event(s.Resource, "Pulled", time.Since(start), "")
+	case CreateNetwork:
+		n := s.Network
+		o := network.CreateOptions{Driver: n.Driver, Options: n.DriverOpts, Internal: n.Internal, Attachable: n.Attachable, Labels: n.Labels}
+		if n.EnableIPv6 {
+			o.EnableIPv6 = &n.EnableIPv6
+		}
+		if _, err := x.d.NetworkCreate(ctx, s.Name, o); err != nil {
+			return fmt.Errorf("creating network %s: %w", s.Name, err)
+		}
+		x.event(s.Resource, "Created", time.Since(start), "")
+	case CreateVolume:
+		v := s.Volume
+		if _, err := x.d.VolumeCreate(ctx, volume.CreateOptions{Name: s.Name, Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: v.Labels}); err != nil {
+			return fmt.Errorf("creating volume %s: %w", s.Name, err)
+		}
+		x.event(s.Resource, "Created", time.Since(start), "")
+	case Create:
+		id, err := x.create(ctx, s, s.Name)
+		if err != nil {
+			return err
+		}
+		x.event(s.Resource, "Created", time.Since(start), "")
+		return x.start(ctx, s, id, start)
+	case Recreate:
+		tmp := fmt.Sprintf("%.12s_%s", s.OldID, s.Name)
+		id, err := x.create(ctx, s, tmp)
+		if err != nil {
+			return err
+		}
+		if err := x.stopRemove(ctx, s.OldID); err != nil {
+			return err
+		}
+		if err := x.d.ContainerRename(ctx, id, s.Name); err != nil {
+			return fmt.Errorf("renaming %s to %s: %w", tmp, s.Name, err)
+		}
+		x.event(s.Resource, "Recreated", time.Since(start), "")
+		return x.start(ctx, s, id, start)
+	case Start:
+		return x.start(ctx, s, s.OldID, start)
+	case Remove:
+		x.event(s.Resource, "Removing", 0, "")
+		if err := x.stopRemove(ctx, s.OldID); err != nil {
+			return err
+		}
+		x.event(s.Resource, "Removed", time.Since(start), "")
+	case RemoveNetwork:
+		if err := x.d.NetworkRemove(ctx, s.OldID); err != nil && !client.IsErrNotFound(err) {
+			return fmt.Errorf("removing network %s: %w", s.Name, err)
+		}
+		x.event(s.Resource, "Removed", time.Since(start), "")
+	case RemoveVolume:
+		if err := x.d.VolumeRemove(ctx, s.Name, false); err != nil && !client.IsErrNotFound(err) {
+			return fmt.Errorf("removing volume %s: %w", s.Name, err)
+		}
+		x.event(s.Resource, "Removed", time.Since(start), "")
+	default:
+		return fmt.Errorf("unknown action %q", s.Action)
+	}
+	return nil
+}
+
+// create makes the container under name, attached to its first network at
+// create time and to the others afterwards.
+func (x *executor) create(ctx context.Context, s Step, name string) (string, error) {
+	spec := s.Container
+	var nc *network.NetworkingConfig
+	if len(spec.Networks) > 0 {
+		nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{spec.Networks[0].Network: spec.Networks[0].Endpoint}}
+	}
+	x.event(s.Resource, "Creating", 0, "")
+	resp, err := x.d.ContainerCreate(ctx, spec.Config, spec.HostConfig, nc, nil, name)
+	if err != nil {
+		return "", fmt.Errorf("creating container %s: %w", name, err)
+	}
+	for _, ep := range spec.Networks[min(1, len(spec.Networks)):] {
+		if err := x.d.NetworkConnect(ctx, ep.Network, resp.ID, ep.Endpoint); err != nil {
+			return "", fmt.Errorf("connecting %s to network %s: %w", name, ep.Network, err)
+		}
+	}
+	return resp.ID, nil
+}
+
+// start waits for the step's dependencies, then starts the container.
+func (x *executor) start(ctx context.Context, s Step, id string, began time.Time) error {
+	for _, w := range s.Waits {
+		wctx, cancel := ctx, context.CancelFunc(func() {})
+		if x.opts.WaitTimeout > 0 {
+			wctx, cancel = context.WithTimeout(ctx, x.opts.WaitTimeout)
+		}
+		err := x.wait(wctx, w)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("dependency failed to start: %w", err)
+		}
+	}
+	x.startMu.Lock()
+	err := x.d.ContainerStart(ctx, id, container.StartOptions{})
+	x.startMu.Unlock()
+	if err != nil {
+		return fmt.Errorf("starting container %s: %w", s.Name, err)
+	}
+	x.event(s.Resource, "Started", time.Since(began), "")
+	return nil
+}
+
+func (x *executor) stopRemove(ctx context.Context, id string) error {
+	if err := x.d.ContainerStop(ctx, id, container.StopOptions{}); err != nil && !client.IsErrNotFound(err) {
+		return fmt.Errorf("stopping container %.12s: %w", id, err)
+	}
+	if err := x.d.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil && !client.IsErrNotFound(err) {
+		return fmt.Errorf("removing container %.12s: %w", id, err)
+	}
+	return nil
+}
+
+// errNotYet means a wait condition does not hold yet; polling continues.
+var errNotYet = errors.New("not yet")
+
+// wait polls the service's containers until the condition holds, fails for
+// good, or ctx ends.
+func (x *executor) wait(ctx context.Context, w Wait) error {
+	if w.Condition == "service_started" {
+		return nil
+	}
+	res := "service:" + w.Service
+	x.event(res, "Waiting", 0, w.Condition)
+	began := time.Now()
+	tick := time.NewTicker(x.opts.PollEvery)
+	defer tick.Stop()
+	for {
+		err := x.check(ctx, w)
+		switch {
+		case err == nil:
+			x.event(res, conditionMet(w.Condition), time.Since(began), "")
+			return nil
+		case !errors.Is(err, errNotYet):
+			if !w.Required {
+				x.event(res, "Skipped", time.Since(began), "optional dependency: "+err.Error())
+				return nil
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return fmt.Errorf("service %s did not become %s within %s: %v", w.Service, strings.TrimPrefix(w.Condition, "service_"), x.opts.WaitTimeout, lastProbe(err))
+			}
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+}
+
+func conditionMet(c string) string {
+	switch c {
+	case "service_completed_successfully":
+		return "Exited"
+	case "running_or_healthy":
+		return "Running"
+	}
+	return "Healthy"
+}
+
+// notYet carries the latest state while a condition does not hold yet.
+type notYet struct{ state string }
+
+func (n notYet) Error() string   { return n.state }
+func (n notYet) Is(t error) bool { return t == errNotYet }
+
+func lastProbe(err error) string {
+	var n notYet
+	if errors.As(err, &n) {
+		return n.state
+	}
+	return "no state"
+}
+
+func (x *executor) check(ctx context.Context, w Wait) error {
+	list, err := x.d.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", LabelProject+"="+x.plan.Project),
+		filters.Arg("label", LabelService+"="+w.Service),
+		filters.Arg("label", LabelOneOff+"=False"),
+	)})
+	if err != nil {
+		return fmt.Errorf("listing containers of service %s: %w", w.Service, err)
+	}
+	if len(list) == 0 {
+		return fmt.Errorf("service %s has no container", w.Service)
+	}
+	for _, c := range list {
+		in, err := x.d.ContainerInspect(ctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("inspecting container %.12s: %w", c.ID, err)
+		}
+		name := strings.TrimPrefix(in.Name, "/")
+		st := in.State
+		if st == nil {
+			return notYet{"no state yet"}
+		}
+		switch w.Condition {
+		case "service_completed_successfully":
+			if st.Status != "exited" && st.Status != "dead" {
+				return notYet{"container " + name + " is " + st.Status}
+			}
+			if st.ExitCode != 0 {
+				return fmt.Errorf("service %q didn't complete successfully: exit %d", w.Service, st.ExitCode)
+			}
+		default: // service_healthy, running_or_healthy
+			if st.Status == "exited" || st.Status == "dead" {
+				return fmt.Errorf("container %s exited (%d)", name, st.ExitCode)
+			}
+			hasCheck := in.Config != nil && in.Config.Healthcheck != nil && len(in.Config.Healthcheck.Test) > 0 && in.Config.Healthcheck.Test[0] != "NONE"
+			if st.Health == nil || !hasCheck && st.Health.Status == "" {
+				if w.Condition == "service_healthy" {
+					if st.Health == nil {
+						return fmt.Errorf("container %s has no healthcheck configured", name)
+					}
+				} else if st.Running {
+					continue
+				} else {
+					return notYet{"container " + name + " is " + st.Status}
+				}
+			}
+			switch st.Health.Status {
+			case "healthy":
+			case "unhealthy":
+				return fmt.Errorf("container %s is unhealthy%s", name, probeOutput(in))
+			default:
+				return notYet{"container " + name + " is " + string(st.Health.Status) + probeOutput(in)}
+			}
+		}
+	}
+	return nil
+}
+
+// probeOutput is the output of the last health probe, for failure messages.
+func probeOutput(in container.InspectResponse) string {
+	if in.State == nil || in.State.Health == nil || len(in.State.Health.Log) == 0 {
+		return ""
+	}
+	out := strings.TrimSpace(in.State.Health.Log[len(in.State.Health.Log)-1].Output)
+	if out == "" {
+		return ""
+	}
+	if len(out) > 300 {
+		out = out[:300] + "..."
+	}
+	return " (last probe: " + out + ")"
+}

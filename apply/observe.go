@@ -1,0 +1,292 @@
+package apply
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Docker is the part of the Engine API that apply uses;
+// *client.Client implements it and tests can fake it.
+type Docker interface {
+	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerInspect(ctx context.Context, container string) (container.InspectResponse, error)
+	ContainerCreate(ctx context.Context, config *container.Config, hostConfig *container.HostConfig, networkingConfig *network.NetworkingConfig, platform *ocispec.Platform, containerName string) (container.CreateResponse, error)
+	ContainerStart(ctx context.Context, container string, options container.StartOptions) error
+	ContainerStop(ctx context.Context, container string, options container.StopOptions) error
+	ContainerRemove(ctx context.Context, container string, options container.RemoveOptions) error
+	ContainerRename(ctx context.Context, container, newContainerName string) error
+	ContainerLogs(ctx context.Context, container string, options container.LogsOptions) (io.ReadCloser, error)
+	NetworkList(ctx context.Context, options network.ListOptions) ([]network.Summary, error)
+	NetworkCreate(ctx context.Context, name string, options network.CreateOptions) (network.CreateResponse, error)
+	NetworkConnect(ctx context.Context, network, container string, config *network.EndpointSettings) error
+	NetworkRemove(ctx context.Context, network string) error
+	VolumeList(ctx context.Context, options volume.ListOptions) (volume.ListResponse, error)
+	VolumeCreate(ctx context.Context, options volume.CreateOptions) (volume.Volume, error)
+	VolumeRemove(ctx context.Context, volumeID string, force bool) error
+	ImageInspect(ctx context.Context, image string, _ ...client.ImageInspectOption) (image.InspectResponse, error)
+	ImagePull(ctx context.Context, ref string, options image.PullOptions) (io.ReadCloser, error)
+	ImageBuild(ctx context.Context, context io.Reader, options build.ImageBuildOptions) (build.ImageBuildResponse, error)
+}
+
+var _ Docker = (*client.Client)(nil)
+
+// NewClient connects to the engine named by DOCKER_HOST (or the default
+// socket) and negotiates the API version, so an older engine (20.10, API
+// 1.41) works with this newer client.
+func NewClient() (*client.Client, error) {
+	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, fmt.Errorf("connecting to docker: %w", err)
+	}
+	return c, nil
+}
+
+// Compose's label keys.
+const (
+	LabelProject     = "com.docker.compose.project"
+	LabelService     = "com.docker.compose.service"
+	LabelNumber      = "com.docker.compose.container-number"
+	LabelConfigHash  = "com.docker.compose.config-hash"
+	LabelOneOff      = "com.docker.compose.oneoff"
+	LabelVersion     = "com.docker.compose.version"
+	LabelWorkingDir  = "com.docker.compose.project.working_dir"
+	LabelConfigFiles = "com.docker.compose.project.config_files"
+	LabelEnvFile     = "com.docker.compose.project.environment_file"
+	LabelDependsOn   = "com.docker.compose.depends_on"
+	LabelImage       = "com.docker.compose.image"
+	LabelReplace     = "com.docker.compose.replace"
+	LabelNetwork     = "com.docker.compose.network"
+	LabelVolume      = "com.docker.compose.volume"
+)
+
+// Observed is the project's state in Docker.
+type Observed struct {
+	Project    string
+	Containers []Container // sorted by name
+	Networks   []Network   // sorted by name
+	Volumes    []Volume    // sorted by name
+	// Images maps the image references the project uses to the local
+	// image ID; a reference missing here is not present locally.
+	Images map[string]string
+}
+
+// Container is one container of the project, as Compose's labels describe it.
+type Container struct {
+	ID         string
+	Name       string
+	Service    string
+	Number     int
+	ConfigHash string
+	ImageLabel string // com.docker.compose.image
+	OneOff     bool
+	State      string // created, running, exited, ...
+	Health     string // "", starting, healthy, unhealthy
+	ExitCode   int
+	Labels     map[string]string
+	Networks   []string         // names of the networks it is attached to, sorted
+	Env        []string         // Config.Env, for reasons
+	Image      string           // Config.Image
+	Ports      []container.Port // published ports, for ps
+	Status     string           // Docker's human status, for ps
+}
+
+// Network is one network labelled with the project.
+type Network struct {
+	ID, Name, Key string
+	Labels        map[string]string
+}
+
+// Volume is one volume labelled with the project.
+type Volume struct {
+	Name, Key string
+	Labels    map[string]string
+}
+
+// Observe reads the project's containers (every container with the project
+// label and a config-hash label, as Compose finds them), networks and
+// volumes. images are the references whose local IDs to look up.
+func Observe(ctx context.Context, d Docker, project string, images ...string) (*Observed, error) {
+	o := &Observed{Project: project, Images: map[string]string{}}
+	list, err := d.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", LabelProject+"="+project),
+		filters.Arg("label", LabelConfigHash),
+	)})
+	if err != nil {
+		return nil, fmt.Errorf("listing containers of project %s: %w", project, err)
+	}
+	for _, s := range list {
+		c, err := observeContainer(ctx, d, s)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			o.Containers = append(o.Containers, *c)
+		}
+	}
+	slices.SortFunc(o.Containers, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
+
+	nets, err := d.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
+	if err != nil {
+		return nil, fmt.Errorf("listing networks of project %s: %w", project, err)
+	}
+	for _, n := range nets {
+		o.Networks = append(o.Networks, Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels})
+	}
+	slices.SortFunc(o.Networks, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
+
+	vols, err := d.VolumeList(ctx, volume.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
+	if err != nil {
+		return nil, fmt.Errorf("listing volumes of project %s: %w", project, err)
+	}
+	for _, v := range vols.Volumes {
+		if v == nil {
+			continue
+		}
+		o.Volumes = append(o.Volumes, Volume{Name: v.Name, Key: v.Labels[LabelVolume], Labels: v.Labels})
+	}
+	slices.SortFunc(o.Volumes, func(a, b Volume) int { return strings.Compare(a.Name, b.Name) })
+
+	for _, ref := range images {
+		if _, done := o.Images[ref]; done || ref == "" {
+			continue
+		}
+		img, err := d.ImageInspect(ctx, ref)
+		if err != nil {
+			if client.IsErrNotFound(err) {
+				continue
+			}
+			return nil, fmt.Errorf("inspecting image %s: %w", ref, err)
+		}
+		o.Images[ref] = img.ID
+	}
+	return o, nil
+}
+
+func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Container, error) {
+	in, err := d.ContainerInspect(ctx, s.ID)
+	if err != nil {
+		if client.IsErrNotFound(err) {
+			return nil, nil // removed since the list: not part of the state
+		}
+		return nil, fmt.Errorf("inspecting container %s: %w", s.ID, err)
+	}
+	l := s.Labels
+	n, _ := strconv.Atoi(l[LabelNumber])
+	c := &Container{
+		ID:         s.ID,
+		Name:       strings.TrimPrefix(in.Name, "/"),
+		Service:    l[LabelService],
+		Number:     n,
+		ConfigHash: l[LabelConfigHash],
+		ImageLabel: l[LabelImage],
+		OneOff:     l[LabelOneOff] == "True",
+		Labels:     l,
+		Ports:      s.Ports,
+		Status:     s.Status,
+	}
+	if in.State != nil {
+		c.State = in.State.Status
+		c.ExitCode = in.State.ExitCode
+		if in.State.Health != nil {
+			c.Health = string(in.State.Health.Status)
+		}
+	}
+	if in.Config != nil {
+		c.Env = in.Config.Env
+		c.Image = in.Config.Image
+	}
+	if in.NetworkSettings != nil {
+		for name := range in.NetworkSettings.Networks {
+			c.Networks = append(c.Networks, name)
+		}
+		slices.Sort(c.Networks)
+	}
+	return c, nil
+}
+
+// Summary lists the observed state a plan depends on, one sorted line per
+// resource: containers with ID, state, config hash and image label, networks
+// with ID, volumes, and the image IDs of the references. Health is left out:
+// it changes on its own while nothing else does.
+func (o *Observed) Summary() []string {
+	var out []string
+	for _, c := range o.Containers {
+		out = append(out, fmt.Sprintf("container %s %.12s %s %.12s %s", c.Name, c.ID, c.State, c.ConfigHash, c.ImageLabel))
+	}
+	for _, n := range o.Networks {
+		out = append(out, fmt.Sprintf("network %s %.12s", n.Name, n.ID))
+	}
+	for _, v := range o.Volumes {
+		out = append(out, "volume "+v.Name)
+	}
+	for ref, id := range o.Images {
+		out = append(out, fmt.Sprintf("image %s %s", ref, id))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Fingerprint identifies the observed state a plan was made from.
+func (o *Observed) Fingerprint() string {
+	return fingerprint(o.Project, o.Summary())
+}
+
+func fingerprint(project string, summary []string) string {
+	b, _ := json.Marshal(struct {
+		P string
+		S []string
+	}{project, summary}) // strings only: cannot fail
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// Stale explains why a saved plan no longer fits the state now observed, or
+// returns "" when the plan is still current.
+func Stale(p *Plan, now *Observed) string {
+	if p.Project != now.Project {
+		return fmt.Sprintf("plan is for project %q, not %q", p.Project, now.Project)
+	}
+	cur := now.Summary()
+	if p.Fingerprint == fingerprint(now.Project, cur) {
+		return ""
+	}
+	was := map[string]bool{}
+	for _, l := range p.Observed {
+		was[l] = true
+	}
+	is := map[string]bool{}
+	for _, l := range cur {
+		is[l] = true
+	}
+	var diffs []string
+	for _, l := range cur {
+		if !was[l] {
+			diffs = append(diffs, "now: "+l)
+		}
+	}
+	for _, l := range p.Observed {
+		if !is[l] {
+			diffs = append(diffs, "was: "+l)
+		}
+	}
+	if len(diffs) == 0 {
+		return "Docker state changed since the plan was made"
+	}
+	return "Docker state changed since the plan was made:\n  " + strings.Join(diffs, "\n  ")
+}

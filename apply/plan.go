@@ -1,0 +1,274 @@
+// Package apply converges Docker to a compose project the way Docker Compose
+// does, in three steps that go one way: Observe reads the project's
+// containers, networks and volumes from the Engine API; Diff compares them
+// with the loaded project and returns a Plan (pure: no I/O, no clock);
+// Execute carries the plan out and makes no decisions of its own.
+package apply
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+)
+
+// FormatVersion is the version of the plan's JSON form. It changes only on a
+// breaking change; new optional fields do not bump it.
+const FormatVersion = 1
+
+// Action is what a step does. The value is the wire value: never renamed,
+// never reused.
+type Action string
+
+// The actions a plan can hold.
+const (
+	CreateNetwork Action = "create-network"
+	RemoveNetwork Action = "remove-network"
+	CreateVolume  Action = "create-volume"
+	RemoveVolume  Action = "remove-volume"
+	Pull          Action = "pull"
+	Create        Action = "create"   // create and start a container
+	Recreate      Action = "recreate" // wire "actions": ["remove", "create"]
+	Start         Action = "start"
+	Remove        Action = "remove" // stop and remove a container
+)
+
+// ReasonCode says why a step is in the plan.
+type ReasonCode string
+
+// The reasons a step can give.
+const (
+	Missing       ReasonCode = "missing"
+	ConfigChanged ReasonCode = "config_changed"
+	ImageChanged  ReasonCode = "image_changed"
+	NetworkChange ReasonCode = "network_changed"
+	NotRunning    ReasonCode = "not_running"
+	Orphan        ReasonCode = "orphan"
+	ScaleDown     ReasonCode = "scale_down"
+	Down          ReasonCode = "down"
+)
+
+// Reason explains a step to people. Execute never reads it.
+type Reason struct {
+	Code  ReasonCode `json:"code"`
+	Field string     `json:"field,omitempty"` // "services.web.environment.FOO"
+	Old   string     `json:"old,omitempty"`
+	New   string     `json:"new,omitempty"`
+}
+
+// Wait is a condition on a service's containers that must hold before a
+// step runs (depends_on), or after the whole plan (--wait).
+type Wait struct {
+	Service   string `json:"service"`
+	Condition string `json:"condition"` // service_started, service_healthy, service_completed_successfully, running_or_healthy
+	Required  bool   `json:"required"`
+}
+
+// Step is one change to one Docker resource.
+type Step struct {
+	ID       int      `json:"id"`
+	Resource string   `json:"resource"` // "container:shop-web-1", "network:shop_default"
+	Action   Action   `json:"action"`
+	Actions  []string `json:"actions"` // the wire spelling: a recreate is ["remove","create"]
+	Service  string   `json:"service,omitempty"`
+	Reasons  []Reason `json:"reasons,omitempty"`
+	After    []int    `json:"after,omitempty"` // IDs of steps this one waits for
+	Waits    []Wait   `json:"waits,omitempty"` // depends_on conditions checked before starting
+
+	// What Execute needs, by action.
+	Name      string         `json:"name"`                   // container, network or volume name, or image reference
+	OldID     string         `json:"old_id,omitempty"`       // recreate, start, remove: the existing container or network ID
+	Container *ContainerSpec `json:"container,omitempty"`    // create, recreate
+	Network   *NetworkSpec   `json:"network_spec,omitempty"` // create-network
+	Volume    *VolumeSpec    `json:"volume_spec,omitempty"`  // create-volume
+}
+
+// ContainerSpec is everything ContainerCreate needs, computed by Diff.
+type ContainerSpec struct {
+	Config     *container.Config     `json:"config"`
+	HostConfig *container.HostConfig `json:"host_config"`
+	// Networks in priority order: the first is given at create time, the
+	// others are connected before start (API 1.41 takes one at create).
+	Networks []EndpointSpec `json:"networks,omitempty"`
+}
+
+// EndpointSpec attaches a container to one network.
+type EndpointSpec struct {
+	Network  string                    `json:"network"`
+	Endpoint *network.EndpointSettings `json:"endpoint"`
+}
+
+// NetworkSpec is a network to create.
+type NetworkSpec struct {
+	Driver     string            `json:"driver,omitempty"`
+	DriverOpts map[string]string `json:"driver_opts,omitempty"`
+	Internal   bool              `json:"internal,omitempty"`
+	Attachable bool              `json:"attachable,omitempty"`
+	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// VolumeSpec is a volume to create.
+type VolumeSpec struct {
+	Driver     string            `json:"driver,omitempty"`
+	DriverOpts map[string]string `json:"driver_opts,omitempty"`
+	Labels     map[string]string `json:"labels"`
+}
+
+// Plan is what must change in Docker for it to match the project. It is also
+// the wire form (`berth plan --format json`, `plan -o`).
+type Plan struct {
+	FormatVersion int    `json:"format_version"`
+	Project       string `json:"project"`
+	// Fingerprint of the observed state the plan was made from; `apply
+	// plan.json` observes again and refuses when it differs.
+	Fingerprint string `json:"fingerprint"`
+	// Observed is the state behind the fingerprint, one line per resource,
+	// so that a refusal can say what changed.
+	Observed []string `json:"observed"`
+	// Images are the image references whose local IDs the fingerprint covers.
+	Images []string `json:"images,omitempty"`
+	Steps  []Step   `json:"steps"`
+	// Wait lists the conditions checked after every step has run
+	// (apply --wait); empty when the plan does not wait.
+	Wait []Wait `json:"wait,omitempty"`
+	// Warnings for people, such as orphans kept by --keep-orphans.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Empty reports whether the plan changes nothing.
+func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
+
+// Counts returns how many steps create, recreate, start and remove.
+func (p *Plan) Counts() (create, recreate, start, remove int) {
+	for _, s := range p.Steps {
+		switch s.Action {
+		case Create, CreateNetwork, CreateVolume:
+			create++
+		case Recreate:
+			recreate++
+		case Start:
+			start++
+		case Remove, RemoveNetwork, RemoveVolume:
+			remove++
+		}
+	}
+	return
+}
+
+// Removes lists the steps that destroy something, for confirmation prompts.
+func (p *Plan) Removes() []Step {
+	var out []Step
+	for _, s := range p.Steps {
+		if s.Action == Remove || s.Action == RemoveNetwork || s.Action == RemoveVolume || s.Action == Recreate {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Validate checks a plan read from a file before anything executes it.
+func (p *Plan) Validate() error {
+	if p.FormatVersion != FormatVersion {
+		return fmt.Errorf("plan format_version %d is not supported (want %d)", p.FormatVersion, FormatVersion)
+	}
+	ids := map[int]bool{}
+	for _, s := range p.Steps {
+		if s.ID <= 0 || ids[s.ID] {
+			return fmt.Errorf("plan step %d: missing or duplicate id", s.ID)
+		}
+		ids[s.ID] = true
+	}
+	for _, s := range p.Steps {
+		for _, a := range s.After {
+			if !ids[a] || a >= s.ID {
+				return fmt.Errorf("plan step %d waits for step %d, which does not come before it", s.ID, a)
+			}
+		}
+		switch s.Action {
+		case Create, Recreate:
+			if s.Container == nil || s.Container.Config == nil || s.Container.HostConfig == nil {
+				return fmt.Errorf("plan step %d (%s %s) has no container spec", s.ID, s.Action, s.Resource)
+			}
+		case CreateNetwork:
+			if s.Network == nil {
+				return fmt.Errorf("plan step %d has no network spec", s.ID)
+			}
+		case CreateVolume:
+			if s.Volume == nil {
+				return fmt.Errorf("plan step %d has no volume spec", s.ID)
+			}
+		case Pull, Start, Remove, RemoveNetwork, RemoveVolume:
+		default:
+			return fmt.Errorf("plan step %d: unknown action %q", s.ID, s.Action)
+		}
+		if s.Name == "" {
+			return fmt.Errorf("plan step %d has no resource name", s.ID)
+		}
+	}
+	return nil
+}
+
+// wireActions is the terraform-style spelling: consumers scanning for
+// "remove" see every destroy, including the one inside a recreate.
+func wireActions(a Action) []string {
+	switch a {
+	case Recreate:
+		return []string{"remove", "create"}
+	case Create, CreateNetwork, CreateVolume:
+		return []string{"create"}
+	case Remove, RemoveNetwork, RemoveVolume:
+		return []string{"remove"}
+	default:
+		return []string{string(a)}
+	}
+}
+
+var sensitiveName = regexp.MustCompile(`(?i)(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|CERT)`)
+
+// Sensitive reports whether a variable or field name looks like it holds a
+// secret.
+func Sensitive(name string) bool { return sensitiveName.MatchString(name) }
+
+// Masked is what a secret value is replaced with.
+const Masked = "(sensitive)"
+
+// Masked returns a copy of the plan with secret-looking values hidden: reason
+// values of sensitive fields, and sensitive environment values in container
+// specs. A masked plan is for display; it cannot be applied.
+func (p *Plan) Masked() *Plan {
+	q := *p
+	q.Steps = make([]Step, len(p.Steps))
+	for i, s := range p.Steps {
+		s.Reasons = append([]Reason(nil), s.Reasons...)
+		for j, r := range s.Reasons {
+			if Sensitive(r.Field) {
+				if r.Old != "" {
+					r.Old = Masked
+				}
+				if r.New != "" {
+					r.New = Masked
+				}
+				s.Reasons[j] = r
+			}
+		}
+		if s.Container != nil && s.Container.Config != nil {
+			c := *s.Container
+			cfg := *c.Config
+			cfg.Env = make([]string, len(c.Config.Env))
+			for k, kv := range c.Config.Env {
+				name, _, ok := strings.Cut(kv, "=")
+				if ok && Sensitive(name) {
+					kv = name + "=" + Masked
+				}
+				cfg.Env[k] = kv
+			}
+			c.Config = &cfg
+			s.Container = &c
+		}
+		q.Steps[i] = s
+	}
+	return &q
+}

@@ -1,0 +1,89 @@
+package apply
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteJSON writes the plan's wire form, indented, with a final newline.
+func WriteJSON(w io.Writer, p *Plan) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding plan: %w", err)
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// ReadJSON reads a saved plan and checks it can be executed.
+func ReadJSON(r io.Reader) (*Plan, error) {
+	var p Plan
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	return &p, nil
+}
+
+var symbols = map[Action]string{
+	Create: "+", CreateNetwork: "+", CreateVolume: "+", Pull: "+",
+	Recreate: "~", Start: ">",
+	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
+}
+
+// WriteHuman writes the plan for people: one line per step with its
+// reasons, and a summary line. Callers mask the plan first unless secrets
+// may be shown.
+func WriteHuman(w io.Writer, p *Plan) error {
+	var b strings.Builder
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", warn)
+	}
+	if p.Empty() {
+		fmt.Fprintf(&b, "No changes. Project %s matches the compose files.\n", p.Project)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "berth will perform these actions on project %s:\n\n", p.Project)
+	width := 0
+	for _, s := range p.Steps {
+		width = max(width, len(s.Resource))
+	}
+	for _, s := range p.Steps {
+		fmt.Fprintf(&b, "  %s %-*s  %s", symbols[s.Action], width, s.Resource, s.Action)
+		var simple []string
+		var detailed []Reason
+		for _, r := range s.Reasons {
+			if r.Field == "" {
+				simple = append(simple, string(r.Code))
+			} else {
+				detailed = append(detailed, r)
+			}
+		}
+		if len(simple) > 0 {
+			fmt.Fprintf(&b, " (%s)", strings.Join(simple, ", "))
+		}
+		b.WriteByte('\n')
+		for _, r := range detailed {
+			switch {
+			case r.Old == "" && r.New == "":
+				fmt.Fprintf(&b, "      %s %s\n", r.Code, r.Field)
+			default:
+				fmt.Fprintf(&b, "      %s %s: %q → %q\n", r.Code, r.Field, r.Old, r.New)
+			}
+		}
+	}
+	create, recreate, start, remove := p.Counts()
+	if start > 0 {
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to recreate, %d to start, %d to remove.\n", create, recreate, start, remove)
+	} else {
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to recreate, %d to remove.\n", create, recreate, remove)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

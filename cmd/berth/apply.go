@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/load"
+)
+
+// diffFlags are the flags plan and apply share: they change the plan.
+type diffFlags struct {
+	keepOrphans   bool
+	forceRecreate bool
+	wait          bool
+	showSensitive bool
+}
+
+func (o *diffFlags) bind(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.BoolVar(&o.keepOrphans, "keep-orphans", false, "Keep containers of services that are no longer in the compose files")
+	f.BoolVar(&o.forceRecreate, "force-recreate", false, "Recreate every container even if its configuration is unchanged")
+	f.BoolVar(&o.wait, "wait", true, "Wait until every service is running, healthy or completed")
+	f.BoolVar(&o.showSensitive, "show-sensitive", false, "Show secret-looking values instead of masking them")
+}
+
+// loadForApply loads the project the way `docker compose up` does: env_file
+// kept for apply.Prepare to merge, services named on the command line (with
+// their dependencies) selected.
+func (a *app) loadForApply(ctx context.Context, services []string) (*load.Project, error) {
+	lo := a.loadOptions()
+	lo.NoEnvResolution = true
+	lo.KeepEnvFile = true
+	lo.Services = services
+	return load.Load(ctx, lo)
+}
+
+func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
+	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait}
+	for _, f := range a.project.envFiles {
+		abs, err := filepath.Abs(f)
+		if err != nil {
+			return opts, err
+		}
+		opts.EnvFiles = append(opts.EnvFiles, abs)
+	}
+	return opts, nil
+}
+
+// projectName is -p when given, otherwise the name the compose files give.
+func (a *app) projectName(ctx context.Context) (string, error) {
+	if a.project.name != "" {
+		return a.project.name, nil
+	}
+	lo := a.loadOptions()
+	lo.NoEnvResolution = true
+	lo.Lenient = true
+	p, err := load.Load(ctx, lo)
+	if err != nil {
+		return "", inputError{err}
+	}
+	return p.Name, nil
+}
+
+func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) error {
+	if !o.showSensitive {
+		p = p.Masked()
+	}
+	switch format {
+	case "", "text":
+		return apply.WriteHuman(w, p)
+	case "json":
+		return apply.WriteJSON(w, p)
+	}
+	return usageError{fmt.Errorf("unknown format %q: want text or json", format)}
+}
+
+type applyOptions struct {
+	diffFlags
+	parallel    int
+	waitTimeout int
+	progress    string
+}
+
+const applyHelp = `Make Docker match the compose files, or execute a saved plan.
+
+Without an argument, apply computes the plan (as "berth plan" shows it),
+prints it and executes it: networks and volumes first, then containers in
+dependency order, at most --parallel at a time, each started only once the
+depends_on conditions of its dependencies hold. With --wait (the default) it
+then waits until every service is running, healthy or completed.
+
+With a plan file written by "berth plan -o", apply executes exactly that plan,
+and refuses when Docker has changed since the plan was made.
+
+Containers of services removed from the files are removed unless
+--keep-orphans. Named volumes are never removed.
+
+Exit status: 0 when Docker matches the files, 1 when apply failed, 2 when the
+files could not be loaded.`
+
+func (a *app) applyCommand() *cobra.Command {
+	var o applyOptions
+	cmd := &cobra.Command{
+		Use:   "apply [flags] [PLAN_FILE | SERVICE...]",
+		Short: "Converge Docker to the compose files",
+		Long:  applyHelp,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runApply(cmd, o, args)
+		},
+	}
+	o.bind(cmd)
+	f := cmd.Flags()
+	f.IntVar(&o.parallel, "parallel", 4, "Maximum number of steps run at once")
+	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Seconds to wait for each dependency and for the final wait (0: no limit)")
+	f.StringVar(&o.progress, "progress", "plain", "Progress output: plain, json or quiet")
+	return cmd
+}
+
+func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error {
+	ctx := cmd.Context()
+	if o.waitTimeout < 0 {
+		return usageError{errors.New("--wait-timeout must not be negative")}
+	}
+	switch o.progress {
+	case "plain", "json", "quiet", "auto", "tty":
+	default:
+		return usageError{fmt.Errorf("unknown --progress %q: want plain, json or quiet", o.progress)}
+	}
+	d, err := apply.NewClient()
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+
+	var plan *apply.Plan
+	if len(args) == 1 && isPlanFile(args[0]) {
+		f, err := os.Open(args[0])
+		if err != nil {
+			return inputError{err}
+		}
+		plan, err = apply.ReadJSON(f)
+		f.Close()
+		if err != nil {
+			return inputError{err}
+		}
+		obs, err := apply.Observe(ctx, d, plan.Project, plan.Images...)
+		if err != nil {
+			return err
+		}
+		if why := apply.Stale(plan, obs); why != "" {
+			return fmt.Errorf("saved plan %s is stale: %s\nrun \"berth plan\" again", args[0], why)
+		}
+	} else {
+		p, err := a.loadForApply(ctx, args)
+		if err != nil {
+			return inputError{err}
+		}
+		opts, err := a.applyOptions(o.diffFlags)
+		if err != nil {
+			return err
+		}
+		plan, err = apply.PlanFor(ctx, d, p.Project, opts)
+		if err != nil {
+			return err
+		}
+	}
+	if err := a.showPlan(a.out, plan, o.diffFlags, "text"); err != nil {
+		return err
+	}
+	if plan.Empty() && len(plan.Wait) == 0 {
+		return nil
+	}
+	if !plan.Empty() {
+		fmt.Fprintln(a.out)
+	}
+	began := time.Now()
+	err = apply.Execute(ctx, d, plan, apply.ExecOptions{
+		Parallel:    o.parallel,
+		WaitTimeout: time.Duration(o.waitTimeout) * time.Second,
+		Progress:    a.progressPrinter(o.progress),
+	})
+	if err != nil {
+		return fmt.Errorf("apply failed: %w", err)
+	}
+	create, recreate, start, remove := plan.Counts()
+	fmt.Fprintf(a.out, "Apply complete in %.1fs: %d created, %d recreated, %d started, %d removed.\n",
+		time.Since(began).Seconds(), create, recreate, start, remove)
+	return nil
+}
+
+// isPlanFile tells a saved plan from a service name: it ends in .json or
+// names an existing file.
+func isPlanFile(arg string) bool {
+	if filepath.Ext(arg) == ".json" {
+		return true
+	}
+	st, err := os.Stat(arg)
+	return err == nil && st.Mode().IsRegular()
+}
+
+func (a *app) progressPrinter(mode string) func(apply.Event) {
+	switch mode {
+	case "quiet":
+		return nil
+	case "json":
+		enc := json.NewEncoder(a.out)
+		return func(e apply.Event) {
+			_ = enc.Encode(map[string]any{"resource": e.Resource, "status": e.Status, "elapsed_ms": e.Elapsed.Milliseconds(), "detail": e.Detail})
+		}
+	}
+	return func(e apply.Event) {
+		line := fmt.Sprintf(" %s  %s", e.Resource, e.Status)
+		if e.Elapsed > 0 {
+			line += fmt.Sprintf("  %.1fs", e.Elapsed.Seconds())
+		}
+		if e.Detail != "" {
+			line += "  " + e.Detail
+		}
+		fmt.Fprintln(a.out, line)
+	}
+}

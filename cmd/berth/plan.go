@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/apply"
+)
+
+type planOptions struct {
+	diffFlags
+	format           string
+	output           string
+	detailedExitcode bool
+}
+
+const planHelp = `Show what "berth apply" would change in Docker, and why.
+
+Each step is a create (+), recreate (~), start (>) or remove (-) of a network,
+volume or container, with its reasons: which fields changed (old → new), a
+changed image, a missing resource, an orphan. Secret-looking values are masked
+unless --show-sensitive.
+
+-o writes the plan with a fingerprint of the observed state, for
+"berth apply PLAN_FILE". The file holds the full container configuration,
+secrets included, and is written readable by its owner only.
+
+Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes
+pending, 1 error.`
+
+// errChangesPending is how plan --detailed-exitcode exits with 2.
+var errChangesPending = errors.New("plan has changes (--detailed-exitcode)")
+
+func (a *app) planCommand() *cobra.Command {
+	var o planOptions
+	cmd := &cobra.Command{
+		Use:   "plan [flags] [SERVICE...]",
+		Short: "Show what apply would change",
+		Long:  planHelp,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := a.runPlan(cmd, o, args)
+			if o.detailedExitcode && err != nil && !errors.Is(err, errChangesPending) {
+				// 2 means "changes" here: every failure is 1.
+				var ie inputError
+				if errors.As(err, &ie) {
+					return ie.err
+				}
+			}
+			return err
+		},
+	}
+	o.bind(cmd)
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "text", "Output format: text or json")
+	f.StringVarP(&o.output, "out", "o", "", "Save the plan (with secrets) to this file, for berth apply")
+	f.BoolVar(&o.detailedExitcode, "detailed-exitcode", false, "Exit 0 without changes, 2 with changes, 1 on error")
+	return cmd
+}
+
+func (a *app) runPlan(cmd *cobra.Command, o planOptions, args []string) error {
+	ctx := cmd.Context()
+	if o.format != "text" && o.format != "json" {
+		return usageError{fmt.Errorf("unknown format %q: want text or json", o.format)}
+	}
+	p, err := a.loadForApply(ctx, args)
+	if err != nil {
+		return inputError{err}
+	}
+	opts, err := a.applyOptions(o.diffFlags)
+	if err != nil {
+		return err
+	}
+	d, err := apply.NewClient()
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	plan, err := apply.PlanFor(ctx, d, p.Project, opts)
+	if err != nil {
+		return err
+	}
+	if o.output != "" {
+		var buf bytes.Buffer
+		if err := apply.WriteJSON(&buf, plan); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.output, buf.Bytes(), 0o600); err != nil {
+			return fmt.Errorf("writing plan: %w", err)
+		}
+	}
+	if err := a.showPlan(a.out, plan, o.diffFlags, o.format); err != nil {
+		return err
+	}
+	if o.output != "" && o.format == "text" {
+		fmt.Fprintf(a.out, "\nSaved the plan to %s. Apply exactly this plan with:\n  berth apply %s\n", o.output, o.output)
+	}
+	if o.detailedExitcode && !plan.Empty() {
+		return inputError{errChangesPending}
+	}
+	return nil
+}
