@@ -1,0 +1,160 @@
+// Command app is the one static program behind berth's end-to-end test
+// images, standing in for the seed's redis, flask and nginx:
+//
+//	app kv     a TCP key-value store on :6379 (AUTH <password>, INCR <key>)
+//	app web    an HTTP counter on :8000 backed by kv at $KV_ADDR
+//	app proxy  an HTTP reverse proxy on :80 to $UPSTREAM
+//	app probe URL|tcp ADDR   a health probe: exit 0 when the target answers
+//	app exit N                exit with status N (one-shot jobs)
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: app kv|web|proxy|probe|exit")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "kv":
+		err = kv(os.Getenv("REDIS_PASSWORD"))
+	case "web":
+		err = web()
+	case "proxy":
+		err = proxy()
+	case "probe":
+		err = probe(os.Args[2:])
+	case "exit":
+		n, _ := strconv.Atoi(os.Args[2])
+		os.Exit(n)
+	default:
+		err = fmt.Errorf("unknown mode %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "app:", err)
+		os.Exit(1)
+	}
+}
+
+func kv(password string) error {
+	l, err := net.Listen("tcp", ":6379")
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	counts := map[string]int{}
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return err
+		}
+		go func() {
+			defer c.Close()
+			authed := password == ""
+			sc := bufio.NewScanner(c)
+			for sc.Scan() {
+				cmd, arg, _ := strings.Cut(sc.Text(), " ")
+				switch {
+				case cmd == "AUTH":
+					authed = arg == password
+					if !authed {
+						fmt.Fprintln(c, "ERR invalid password")
+						continue
+					}
+					fmt.Fprintln(c, "OK")
+				case !authed:
+					fmt.Fprintln(c, "ERR NOAUTH")
+				case cmd == "INCR":
+					mu.Lock()
+					counts[arg]++
+					n := counts[arg]
+					mu.Unlock()
+					fmt.Fprintln(c, n)
+				case cmd == "PING":
+					fmt.Fprintln(c, "PONG")
+				default:
+					fmt.Fprintln(c, "ERR unknown command")
+				}
+			}
+		}()
+	}
+}
+
+func web() error {
+	http.HandleFunc("/health", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "ok\n") })
+	http.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
+		n, err := incr(os.Getenv("KV_ADDR"), os.Getenv("REDIS_PASSWORD"), "hits")
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadGateway)
+			return
+		}
+		host, _ := os.Hostname()
+		fmt.Fprintf(w, "Hello Container World! I have been seen %d times and my hostname is %s.\n", n, host)
+	})
+	return http.ListenAndServe(":8000", nil)
+}
+
+func incr(addr, password, key string) (int, error) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	r := bufio.NewReader(c)
+	fmt.Fprintf(c, "AUTH %s\nINCR %s\n", password, key)
+	auth, _ := r.ReadString('\n')
+	if strings.TrimSpace(auth) != "OK" {
+		return 0, fmt.Errorf("kv: %s", strings.TrimSpace(auth))
+	}
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(line))
+}
+
+func proxy() error {
+	u, err := url.Parse(os.Getenv("UPSTREAM"))
+	if err != nil {
+		return err
+	}
+	return http.ListenAndServe(":80", httputil.NewSingleHostReverseProxy(u))
+}
+
+func probe(args []string) error {
+	if len(args) == 2 && args[0] == "tcp" {
+		c, err := net.DialTimeout("tcp", args[1], 2*time.Second)
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+	if len(args) != 1 {
+		return fmt.Errorf("usage: app probe URL | app probe tcp ADDR")
+	}
+	cl := http.Client{Timeout: 2 * time.Second}
+	resp, err := cl.Get(args[0])
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", args[0], resp.Status)
+	}
+	return nil
+}
