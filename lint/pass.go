@@ -23,7 +23,7 @@ func (p *Pass) Raw(path string) (string, bool) {
 // variable, so its loaded value is not what the file says.
 func (p *Pass) Interpolated(path string) bool {
 	raw, ok := p.Raw(path)
-	return ok && containsVariable(raw)
+	return ok && HasVariable(raw)
 }
 
 // Reportf reports a problem with the value at path (the range of the value
@@ -93,9 +93,9 @@ func resolve(sm *load.SourceMap, path string, key bool) load.Position {
 	return sm.Nearest(path)
 }
 
-// containsVariable reports whether s has a `$NAME` or `${...}` reference
-// (a `$$` is an escaped dollar).
-func containsVariable(s string) bool {
+// HasVariable reports whether s has a `$NAME` or `${...}` reference (a `$$`
+// is an escaped dollar): such a value is not what the file finally says.
+func HasVariable(s string) bool {
 	for i := 0; i < len(s)-1; i++ {
 		if s[i] != '$' {
 			continue

@@ -270,7 +270,7 @@ var UndefinedServiceReference = &lint.Rule{
 			for _, key := range []string{"network_mode", "ipc", "pid", "uts", "cgroup"} {
 				path := csPath(s.name, key)
 				raw, ok := p.Raw(path)
-				if !ok || csVar(raw) {
+				if !ok || lint.HasVariable(raw) {
 					continue
 				}
 				if target, ok := csServiceRef(raw); ok && !csDefined(p.Project, target) {
@@ -279,7 +279,7 @@ var UndefinedServiceReference = &lint.Rule{
 			}
 			for _, it := range csItems(p, csPath(s.name, "volumes_from")) {
 				raw, ok := p.Raw(it)
-				if !ok || csVar(raw) {
+				if !ok || lint.HasVariable(raw) {
 					continue
 				}
 				if target, ok := csVolumesFrom(raw); ok && !csDefined(p.Project, target) {

@@ -107,7 +107,7 @@ func csFindRef(p *lint.Pass, base, name, field string, cut func(string) string) 
 	}
 	for _, it := range csItems(p, base) {
 		if raw, ok := p.Raw(it); ok {
-			if csVar(raw) {
+			if lint.HasVariable(raw) {
 				skip = true
 				continue
 			}
@@ -125,7 +125,7 @@ func csFindRef(p *lint.Pass, base, name, field string, cut func(string) string) 
 		}
 		fp := it + "." + field
 		if raw, ok := p.Raw(fp); ok {
-			if csVar(raw) {
+			if lint.HasVariable(raw) {
 				skip = true
 				continue
 			}
@@ -141,23 +141,6 @@ func csFindRef(p *lint.Pass, base, name, field string, cut func(string) string) 
 func csKey(k string) string {
 	s := load.PathOf("x", k)
 	return s[1:]
-}
-
-func csVar(s string) bool {
-	for i := 0; i < len(s)-1; i++ {
-		if s[i] != '$' {
-			continue
-		}
-		if s[i+1] == '$' {
-			i++
-			continue
-		}
-		c := s[i+1]
-		if c == '{' || c == '_' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') {
-			return true
-		}
-	}
-	return false
 }
 
 // csDep is a depends_on entry as written.
@@ -176,7 +159,7 @@ func csDeps(p *lint.Pass, s csService) []csDep {
 	base := csPath(s.name, "depends_on")
 	for _, it := range csItems(p, base) {
 		raw, ok := p.Raw(it)
-		if !ok || csVar(raw) {
+		if !ok || lint.HasVariable(raw) {
 			continue
 		}
 		d := csDep{target: raw, condition: types.ServiceConditionStarted, required: true, at: csRef{it, false}}

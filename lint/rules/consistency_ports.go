@@ -86,7 +86,7 @@ func parsePortRange(s string) (int, int, bool) {
 // for elements with a variable or without a fixed host port.
 func csBindings(p *lint.Pass, s csService, item string) []csBinding {
 	if raw, ok := p.Raw(item); ok {
-		if csVar(raw) {
+		if lint.HasVariable(raw) {
 			return nil
 		}
 		cfgs, err := types.ParsePortConfig(raw)
@@ -102,7 +102,7 @@ func csBindings(p *lint.Pass, s csService, item string) []csBinding {
 		return out
 	}
 	pub, ok := p.Raw(item + ".published")
-	if !ok || csVar(pub) {
+	if !ok || lint.HasVariable(pub) {
 		return nil
 	}
 	lo, hi, ok := parsePortRange(pub)
@@ -111,7 +111,7 @@ func csBindings(p *lint.Pass, s csService, item string) []csBinding {
 	}
 	ip, _ := p.Raw(item + ".host_ip")
 	proto, _ := p.Raw(item + ".protocol")
-	if csVar(ip) || csVar(proto) {
+	if lint.HasVariable(ip) || lint.HasVariable(proto) {
 		return nil
 	}
 	return []csBinding{{ip: ip, proto: protoOr(strings.ToLower(proto)), lo: lo, hi: hi, path: item, svc: s}}
