@@ -17,7 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/lint"
-	"github.com/berth-compose/berth/lint/policy"
+	policy "github.com/berth-compose/berth/lint/policyexec"
 	"github.com/berth-compose/berth/lint/report"
 	"github.com/berth-compose/berth/lint/rules"
 	"github.com/berth-compose/berth/load"
