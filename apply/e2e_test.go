@@ -24,7 +24,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/client"
 
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform"
@@ -34,7 +33,7 @@ const e2eImage = "berth-e2e-app:test"
 
 // e2eDocker connects to the engine, or skips the test with the reason;
 // under CI=true an unreachable engine fails instead.
-func e2eDocker(t *testing.T) *client.Client {
+func e2eDocker(t *testing.T) *Engine {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
@@ -63,7 +62,7 @@ var (
 
 // buildE2EImage builds testdata/e2e/app statically and sends it with a
 // FROM scratch Dockerfile as a build context, once per test process.
-func buildE2EImage(t *testing.T, d *client.Client) {
+func buildE2EImage(t *testing.T, d *Engine) {
 	t.Helper()
 	imageOnce.Do(func() { imageErr = buildImage(d) })
 	if imageErr != nil {
@@ -71,7 +70,7 @@ func buildE2EImage(t *testing.T, d *client.Client) {
 	}
 }
 
-func buildImage(d *client.Client) error {
+func buildImage(d *Engine) error {
 	dir, err := os.MkdirTemp("", "berth-e2e")
 	if err != nil {
 		return err
@@ -135,12 +134,12 @@ func buildImage(d *client.Client) error {
 // e2eProject is one compose project in a temporary directory.
 type e2eProject struct {
 	t    *testing.T
-	d    *client.Client
+	d    *Engine
 	dir  string
 	name string
 }
 
-func newE2EProject(t *testing.T, d *client.Client, env string) *e2eProject {
+func newE2EProject(t *testing.T, d *Engine, env string) *e2eProject {
 	t.Helper()
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)

@@ -14,7 +14,6 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
-	"github.com/docker/docker/client"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -187,12 +186,12 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		}
 		x.event(s.Resource, "Removed", time.Since(start), "")
 	case RemoveNetwork:
-		if err := x.d.NetworkRemove(ctx, s.OldID); err != nil && !client.IsErrNotFound(err) {
+		if err := x.d.NetworkRemove(ctx, s.OldID); err != nil && !isNotFound(err) {
 			return fmt.Errorf("removing network %s: %w", s.Name, err)
 		}
 		x.event(s.Resource, "Removed", time.Since(start), "")
 	case RemoveVolume:
-		if err := x.d.VolumeRemove(ctx, s.Name, false); err != nil && !client.IsErrNotFound(err) {
+		if err := x.d.VolumeRemove(ctx, s.Name, false); err != nil && !isNotFound(err) {
 			return fmt.Errorf("removing volume %s: %w", s.Name, err)
 		}
 		x.event(s.Resource, "Removed", time.Since(start), "")
@@ -247,10 +246,10 @@ func (x *executor) start(ctx context.Context, s Step, id string, began time.Time
 }
 
 func (x *executor) stopRemove(ctx context.Context, id string) error {
-	if err := x.d.ContainerStop(ctx, id, container.StopOptions{}); err != nil && !client.IsErrNotFound(err) {
+	if err := x.d.ContainerStop(ctx, id, container.StopOptions{}); err != nil && !isNotFound(err) {
 		return fmt.Errorf("stopping container %.12s: %w", id, err)
 	}
-	if err := x.d.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil && !client.IsErrNotFound(err) {
+	if err := x.d.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil && !isNotFound(err) {
 		return fmt.Errorf("removing container %.12s: %w", id, err)
 	}
 	return nil

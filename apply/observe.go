@@ -17,12 +17,11 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
-	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 // Docker is the part of the Engine API that apply uses;
-// *client.Client implements it and tests can fake it.
+// *Engine implements it and tests can fake it.
 type Docker interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, container string) (container.InspectResponse, error)
@@ -39,22 +38,20 @@ type Docker interface {
 	VolumeList(ctx context.Context, options volume.ListOptions) (volume.ListResponse, error)
 	VolumeCreate(ctx context.Context, options volume.CreateOptions) (volume.Volume, error)
 	VolumeRemove(ctx context.Context, volumeID string, force bool) error
-	ImageInspect(ctx context.Context, image string, _ ...client.ImageInspectOption) (image.InspectResponse, error)
+	ImageInspect(ctx context.Context, image string) (image.InspectResponse, error)
 	ImagePull(ctx context.Context, ref string, options image.PullOptions) (io.ReadCloser, error)
 	ImageBuild(ctx context.Context, context io.Reader, options build.ImageBuildOptions) (build.ImageBuildResponse, error)
 }
 
-var _ Docker = (*client.Client)(nil)
-
 // NewClient connects to the engine named by DOCKER_HOST (or the default
-// socket) and negotiates the API version, so an older engine (20.10, API
-// 1.41) works with this newer client.
-func NewClient() (*client.Client, error) {
-	c, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+// socket). The API version is negotiated on the first request, so an older
+// engine (20.10, API 1.41) works with this newer client.
+func NewClient() (*Engine, error) {
+	e, err := newEngine()
 	if err != nil {
 		return nil, fmt.Errorf("connecting to docker: %w", err)
 	}
-	return c, nil
+	return e, nil
 }
 
 // Compose's label keys.
@@ -168,7 +165,7 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 		}
 		img, err := d.ImageInspect(ctx, ref)
 		if err != nil {
-			if client.IsErrNotFound(err) {
+			if isNotFound(err) {
 				continue
 			}
 			return nil, fmt.Errorf("inspecting image %s: %w", ref, err)
@@ -181,7 +178,7 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Container, error) {
 	in, err := d.ContainerInspect(ctx, s.ID)
 	if err != nil {
-		if client.IsErrNotFound(err) {
+		if isNotFound(err) {
 			return nil, nil // removed since the list: not part of the state
 		}
 		return nil, fmt.Errorf("inspecting container %s: %w", s.ID, err)
