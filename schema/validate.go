@@ -583,7 +583,7 @@ func convert(errs []cueerrors.Error, expr ast.Expr, v cue.Value, yt *ytree, doc 
 		case g.gotType != "":
 			f.rule, f.pos = RuleWrongType, firstValid(valPos, g.pos)
 			f.msg = fmt.Sprintf("%s: expected %s, got %s", where, joinOr(g.wantTypes), typeName(g.gotType, ""))
-			if s := shortValue(val); s != "" && len(s) < 40 && isScalar(val) {
+			if s := shortValue(val); s != "" && s != typeName(g.gotType, "") && len(s) < 40 && isScalar(val) { // "got null", not "got null null"
 				f.msg += " " + s
 			}
 			f.skip = interpolated(val)

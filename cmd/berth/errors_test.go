@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +72,28 @@ func TestSchemaErrorsAllReported(t *testing.T) {
 		if !strings.HasPrefix(lines[i], w) {
 			t.Errorf("line %d = %q, want prefix %q", i+1, lines[i], w)
 		}
+	}
+}
+
+// TestLintDirectoryIsUsageError: a directory given to lint is a usage error
+// (exit 2, no made-up position), as for config.
+func TestLintDirectoryIsUsageError(t *testing.T) {
+	dir, _ := filepath.Abs(filepath.Join("..", "..", "testdata", "errors"))
+	r := runBerth(t, dir, []string{"PATH=/usr/bin:/bin"}, "lint", "directory.yaml")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "directory.yaml: is a directory, not a compose file") {
+		t.Errorf("exit %d, stderr %q; want exit 2 and the directory named", r.code, r.stderr)
+	}
+}
+
+// TestNullValueMessage: a null where a mapping belongs is named once.
+func TestNullValueMessage(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte("services:\n  web: null\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runBerth(t, dir, []string{"PATH=/usr/bin:/bin"}, "config", "-q")
+	want := "compose.yaml:2:8: services.web: expected mapping, got null (BR003 wrong-type)\n"
+	if r.code != 2 || r.stderr != want {
+		t.Errorf("exit %d, stderr %q; want %q", r.code, r.stderr, want)
 	}
 }

@@ -457,7 +457,9 @@ func (a *app) loadFailure(res *lintResult, u *lintUnit, err error, rs []*lint.Ru
 			continue // its parse error says it
 		}
 		if e.Pos.Line <= 0 {
-			if _, serr := os.Stat(e.Pos.File); e.Pos.File == "" || serr != nil {
+			// A file that does not exist or is a directory is a usage
+			// error (exit 2), not a finding at a made-up 1:1.
+			if info, serr := os.Stat(e.Pos.File); e.Pos.File == "" || serr != nil || info.IsDir() {
 				if e.Pos.File == "" && len(res.names) > 0 {
 					file = res.names[0] // a project-wide failure: the first file
 				} else {

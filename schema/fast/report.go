@@ -163,7 +163,7 @@ func classify(g []finding) report {
 	case first(fType) != nil:
 		r.rule = rules.RuleWrongType
 		r.msg = fmt.Sprintf("%s: expected %s, got %s", where, joinOr(want.names()), got.name())
-		if s := shortValue(val); s != "" && len(s) < 40 && val.Kind == yaml.ScalarNode {
+		if s := shortValue(val); s != "" && s != got.name() && len(s) < 40 && val.Kind == yaml.ScalarNode { // "got null", not "got null null"
 			r.msg += " " + s
 		}
 	case len(other) > 0:
