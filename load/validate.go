@@ -26,7 +26,14 @@ func violationErrors(vs []rules.Violation) Errors {
 		out = append(out, &Error{
 			Pos: Position{File: v.File, Line: v.Line, Column: v.Col},
 			Msg: fmt.Sprintf("%s (%s %s)", v.Message, v.Rule.Code, v.Rule.Name),
+			Err: &ViolationError{Violation: v},
 		})
 	}
 	return out
 }
+
+// ViolationError is the cause of an Error that reports a schema violation,
+// so that callers (lint) get the rule back without parsing the message.
+type ViolationError struct{ Violation rules.Violation }
+
+func (e *ViolationError) Error() string { return e.Violation.Message }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -404,8 +403,6 @@ func covered(w load.Warning) bool {
 	return strings.Contains(w.Msg, "variable is not set") || strings.Contains(w.Msg, "attribute `version` is obsolete")
 }
 
-var violationSuffix = regexp.MustCompile(` \((BR\d{3}) [a-z0-9-]+\)$`)
-
 // loadFailure turns the error of a load into findings: BR001/BR008/BR009
 // for a file that does not parse (each file is parsed again on its own to
 // tell), the schema rule a violation names, and BR901 load-error for what
@@ -469,8 +466,9 @@ func (a *app) loadFailure(res *lintResult, u *lintUnit, err error, rs []*lint.Ru
 			}
 		}
 		r, msg := loadErr, e.Msg
-		if m := violationSuffix.FindStringSubmatch(e.Msg); m != nil && byCode[m[1]] != nil {
-			r, msg = byCode[m[1]], strings.TrimSuffix(e.Msg, m[0])
+		var ve *load.ViolationError
+		if errors.As(e, &ve) && byCode[ve.Violation.Rule.Code] != nil {
+			r, msg = byCode[ve.Violation.Rule.Code], ve.Violation.Message
 		}
 		if r == nil {
 			res.errs = append(res.errs, e) // BR901 disabled: still not a success
