@@ -1,10 +1,15 @@
 package apply
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+
+	"github.com/berth-compose/berth/load"
 )
 
 // WriteJSON writes the plan's wire form, indented, with a final newline.
@@ -28,6 +33,42 @@ func ReadJSON(r io.Reader) (*Plan, error) {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
 	return &p, nil
+}
+
+// ReadFile reads the saved plan at path. A file that is not a plan gets an
+// error with its position (JSON syntax and type errors name line:col).
+func ReadFile(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading plan: %w", err)
+	}
+	p, err := ReadJSON(bytes.NewReader(data))
+	if err == nil {
+		return p, nil
+	}
+	var offset int64 = -1
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		offset = syn.Offset
+	case errors.As(err, &typ):
+		offset = typ.Offset
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		offset = int64(len(data))
+	}
+	if offset < 0 {
+		return nil, &load.Error{Pos: load.Position{File: path}, Msg: err.Error(), Err: err}
+	}
+	line, col := 1, 1
+	for _, c := range string(data[:min(int(offset), len(data))]) {
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return nil, &load.Error{Pos: load.Position{File: path, Line: line, Column: col}, Msg: err.Error(), Err: err}
 }
 
 var symbols = map[Action]string{

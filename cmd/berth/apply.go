@@ -143,12 +143,8 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 
 	var plan *apply.Plan
 	if len(args) == 1 && isPlanFile(args[0]) {
-		f, err := os.Open(args[0])
-		if err != nil {
-			return inputError{err}
-		}
-		plan, err = apply.ReadJSON(f)
-		f.Close()
+		var err error
+		plan, err = apply.ReadFile(args[0])
 		if err != nil {
 			return inputError{err}
 		}
