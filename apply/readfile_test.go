@@ -11,7 +11,7 @@ import (
 // has a field of the wrong type, is reported at file:line:col.
 func TestReadFilePositionsBadPlans(t *testing.T) {
 	cases := map[string]string{
-		"{\"format_version\": 1":         "plan.json:1:21: ",
+		"{\"format_version\": 1":            "plan.json:1:21: ",
 		"{\n  \"format_version\": \"x\"\n}": "plan.json:2:24: ",
 	}
 	for src, want := range cases {
