@@ -62,7 +62,7 @@ type Options struct {
 
 // Renderer receives the events of one Execute. Event may be called from
 // several goroutines at once. Close draws the last frame and stops the
-// refresh; call it once Execute has returned.
+// refresh; call it once Execute has returned (more calls do nothing).
 type Renderer interface {
 	Event(apply.Event)
 	Close()

@@ -27,12 +27,13 @@ func cursorUp(n int) string { return fmt.Sprintf("\x1b[%dA", n) }
 // appear, and redraws all of them in place on each event (and every
 // Refresh, so that elapsed times advance while a step waits).
 type ttyRenderer struct {
-	mu    sync.Mutex
-	w     io.Writer
-	opts  Options
-	lines []*ttyLine
-	index map[string]*ttyLine
-	drawn int // lines on screen from the previous frame
+	mu     sync.Mutex
+	w      io.Writer
+	opts   Options
+	lines  []*ttyLine
+	index  map[string]*ttyLine
+	drawn  int // lines on screen from the previous frame
+	closed bool
 
 	stop chan struct{}
 	done chan struct{}
@@ -97,10 +98,16 @@ func (r *ttyRenderer) Event(e apply.Event) {
 }
 
 func (r *ttyRenderer) Close() {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	r.closed = true
+	r.mu.Unlock()
 	if r.stop != nil {
 		close(r.stop)
 		<-r.done
-		r.stop = nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

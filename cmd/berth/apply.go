@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/apply/progress"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -121,7 +121,7 @@ func (a *app) applyCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.IntVar(&o.parallel, "parallel", 4, "Maximum number of steps run at once")
 	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Seconds to wait for each dependency and for the final wait (0: no limit)")
-	f.StringVar(&o.progress, "progress", "plain", "Progress output: plain, json or quiet")
+	bindProgress(cmd, &o.progress)
 	return cmd
 }
 
@@ -130,11 +130,11 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	if o.waitTimeout < 0 {
 		return usageError{errors.New("--wait-timeout must not be negative")}
 	}
-	switch o.progress {
-	case "plain", "json", "quiet", "auto", "tty":
-	default:
-		return usageError{fmt.Errorf("unknown --progress %q: want plain, json or quiet", o.progress)}
+	prog, mode, err := a.progressFor(o.progress)
+	if err != nil {
+		return err
 	}
+	defer prog.Close()
 	d, err := apply.NewClient()
 	if err != nil {
 		return err
@@ -169,23 +169,29 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 			return err
 		}
 	}
-	if err := a.showPlan(a.out, plan, o.diffFlags, "text"); err != nil {
-		return err
+	if mode != progress.Quiet {
+		if err := a.showPlan(a.out, plan, o.diffFlags, "text"); err != nil {
+			return err
+		}
 	}
 	if plan.Empty() && len(plan.Wait) == 0 {
 		return nil
 	}
-	if !plan.Empty() {
+	if !plan.Empty() && mode != progress.Quiet {
 		fmt.Fprintln(a.out)
 	}
 	began := time.Now()
 	err = apply.Execute(ctx, d, plan, apply.ExecOptions{
 		Parallel:    o.parallel,
 		WaitTimeout: time.Duration(o.waitTimeout) * time.Second,
-		Progress:    a.progressPrinter(o.progress),
+		Progress:    prog.Event,
 	})
+	prog.Close()
 	if err != nil {
 		return fmt.Errorf("apply failed: %w", err)
+	}
+	if mode == progress.Quiet {
+		return nil
 	}
 	create, recreate, start, remove := plan.Counts()
 	fmt.Fprintf(a.out, "Apply complete in %.1fs: %d created, %d recreated, %d started, %d removed.\n",
@@ -201,26 +207,4 @@ func isPlanFile(arg string) bool {
 	}
 	st, err := os.Stat(arg)
 	return err == nil && st.Mode().IsRegular()
-}
-
-func (a *app) progressPrinter(mode string) func(apply.Event) {
-	switch mode {
-	case "quiet":
-		return nil
-	case "json":
-		enc := json.NewEncoder(a.out)
-		return func(e apply.Event) {
-			_ = enc.Encode(map[string]any{"resource": e.Resource, "status": e.Status, "elapsed_ms": e.Elapsed.Milliseconds(), "detail": e.Detail})
-		}
-	}
-	return func(e apply.Event) {
-		line := fmt.Sprintf(" %s  %s", e.Resource, e.Status)
-		if e.Elapsed > 0 {
-			line += fmt.Sprintf("  %.1fs", e.Elapsed.Seconds())
-		}
-		if e.Detail != "" {
-			line += "  " + e.Detail
-		}
-		fmt.Fprintln(a.out, line)
-	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/apply/progress"
 )
 
 type downOptions struct {
@@ -29,6 +30,11 @@ func (a *app) downCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			prog, mode, err := a.progressFor(o.progress)
+			if err != nil {
+				return err
+			}
+			defer prog.Close()
 			name, err := a.projectName(ctx)
 			if err != nil {
 				return err
@@ -44,11 +50,13 @@ func (a *app) downCommand() *cobra.Command {
 			}
 			plan := apply.DownPlan(obs, apply.DownOptions{Volumes: o.volumes})
 			began := time.Now()
-			if err := apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: a.progressPrinter(o.progress)}); err != nil {
+			err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
+			prog.Close()
+			if err != nil {
 				return fmt.Errorf("down failed: %w", err)
 			}
 			_, _, _, removed := plan.Counts()
-			if o.progress != "quiet" {
+			if mode != progress.Quiet {
 				fmt.Fprintf(a.out, "Down complete in %.1fs: %d removed.\n", time.Since(began).Seconds(), removed)
 			}
 			return nil
@@ -56,6 +64,6 @@ func (a *app) downCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the project's named volumes")
-	f.StringVar(&o.progress, "progress", "plain", "Progress output: plain, json or quiet")
+	bindProgress(cmd, &o.progress)
 	return cmd
 }

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/apply/progress"
+)
+
+const progressUsage = "Progress output: auto (tty on a terminal, plain otherwise), tty, plain, json or quiet"
+
+func bindProgress(cmd *cobra.Command, mode *string) {
+	cmd.Flags().StringVar(mode, "progress", string(progress.Auto), progressUsage)
+}
+
+// progressFor checks a --progress value and returns its renderer, writing to
+// stderr so that stdout keeps the plan and the summary: auto is tty when
+// stderr is a terminal (a person watches) and plain otherwise (CI logs).
+func (a *app) progressFor(flag string) (progress.Renderer, progress.Mode, error) {
+	mode, err := progress.ParseMode(flag)
+	if err != nil {
+		return nil, "", usageError{err}
+	}
+	mode = mode.Resolve(isTerminal(a.err))
+	opts := progress.Options{Color: a.getenv("NO_COLOR") == "", Width: progress.Width(a.err)}
+	if mode == progress.TTY {
+		opts.Refresh = 200 * time.Millisecond
+	}
+	return progress.New(mode, a.err, opts), mode, nil
+}
