@@ -113,7 +113,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringArrayVar(&a.project.envFiles, "env-file", nil, "Environment files for interpolation (repeatable; default: .env)")
 	f.StringArrayVar(&a.project.profiles, "profile", nil, "Profiles to enable (repeatable; default: COMPOSE_PROFILES)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand())
+	root.AddCommand(a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.graphCommand())
 	return root
 }
 
