@@ -263,6 +263,17 @@ func ports(in []types.ServicePortConfig) []string {
 		}
 		runs = append(runs, x)
 	}
+	// Merged, the runs are listed by container port, so the tcp and udp
+	// entries of one port sit together.
+	slices.SortStableFunc(runs, func(a, b port) int {
+		if c := int(a.target) - int(b.target); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.proto, b.proto); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ip, b.ip)
+	})
 	var out []string
 	for _, r := range runs {
 		host := r.published

@@ -234,11 +234,15 @@ func DOT(w io.Writer, g *Graph) error {
 	return bw.Flush()
 }
 
-// dotString quotes s as a DOT string. Inside quotes DOT only knows \" but
-// labels read backslash escapes (\n, \l, \N ...) and HTML entities, so a
-// backslash is doubled, "&" is written as an entity, a newline becomes the
-// label line break \n, and other control characters become entities; bytes
-// that are not UTF-8 become U+FFFD (DOT input is UTF-8).
+// dotString quotes s as a DOT string. Inside quotes DOT knows one escape,
+// \", and a backslash right before the closing quote escapes it, so no
+// backslash may end up in front of a quote. Graphviz then decodes a label
+// in two steps: HTML entities first, then the backslash escapes (\n, \l,
+// \N, \\ ...). So a quote is written &#34;, "&" is &#38;, a backslash is
+// &#92;&#92; (the entities give \\, which the second step reads as one
+// backslash), a newline is the line break \n, other C0 controls and DEL are
+// their control pictures (a tab shows as U+2409) and the remaining control
+// characters are entities. Bytes that are not UTF-8 become U+FFFD (DOT input is UTF-8).
 func dotString(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	var b strings.Builder
@@ -246,20 +250,29 @@ func dotString(s string) string {
 	b.WriteByte('"')
 	for _, r := range s {
 		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
 		case r == '\n':
 			b.WriteString(`\n`)
-		case r == '&':
-			b.WriteString("&#38;")
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
+		case r < 0x20 || r == 0x7f:
+			// Graphviz turns the entity for DEL into invalid UTF-8, so C0
+			// controls and DEL are shown as their Unicode control pictures.
+			b.WriteRune(controlPicture(r))
+		case r == '"' || r == '&' || unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
 			b.WriteString("&#" + strconv.Itoa(int(r)) + ";")
+		case r == '\\':
+			b.WriteString("&#92;&#92;")
 		default:
 			b.WriteRune(r)
 		}
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// controlPicture is the visible symbol Unicode has for a C0 control
+// character or DEL.
+func controlPicture(r rune) rune {
+	if r == 0x7f {
+		return '\u2421'
+	}
+	return 0x2400 + r
 }
