@@ -3,9 +3,12 @@ package graph
 import (
 	"bytes"
 	"fmt"
+	"html"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -243,3 +246,45 @@ func writeHostile(t *testing.T, mmd, dot string) {
 		}
 	}
 }
+
+// TestHostileNamesGraphviz asks Graphviz itself what it displays for the
+// hostile names: every line of every service label must come out as a text
+// element of the SVG exactly as the name reads.
+func TestHostileNamesGraphviz(t *testing.T) {
+	bin, err := exec.LookPath("dot")
+	if err != nil {
+		t.Skip("dot (graphviz) not installed: install Debian's graphviz to check what Graphviz displays")
+	}
+	p := &types.Project{Name: "hostile", Services: types.Services{}, WorkingDir: "/w"}
+	for _, name := range hostileNames {
+		p.Services[name] = types.ServiceConfig{Name: name, Image: "img " + name, NetworkMode: "none"}
+	}
+	var dot bytes.Buffer
+	if err := DOT(&dot, Build(p)); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-Tsvg")
+	cmd.Stdin = &dot
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil || stderr.Len() > 0 {
+		t.Fatalf("dot: %v\n%s", err, stderr.String())
+	}
+	texts := map[string]bool{}
+	for _, m := range svgText.FindAllStringSubmatch(out.String(), -1) {
+		texts[strings.TrimSpace(html.UnescapeString(m[1]))] = true // SVG drops trailing blanks
+	}
+	for _, name := range hostileNames {
+		for _, line := range strings.Split(dotShown(name+"\nimg "+name+"\nnetwork_mode: none"), "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue // Graphviz draws no text for a blank line
+			}
+			if !texts[line] {
+				t.Errorf("service %q: Graphviz shows no text %q", name, line)
+			}
+		}
+	}
+}
+
+var svgText = regexp.MustCompile(`<text[^>]*>([^<]*)</text>`)
