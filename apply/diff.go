@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -13,11 +14,14 @@ import (
 
 // Options change what Diff plans.
 type Options struct {
-	KeepOrphans   bool     // leave containers of services no longer in the files
-	ForceRecreate bool     // recreate every container
-	Wait          bool     // after the steps, wait until every service is running or healthy
-	EnvFiles      []string // explicit --env-file paths (absolute), for the environment_file label
-	Version       string   // com.docker.compose.version; default ComposeVersion
+	KeepOrphans   bool      // leave containers of services no longer in the files
+	ForceRecreate bool      // recreate every container
+	Wait          bool      // after the steps, wait until every service is running or healthy
+	EnvFiles      []string  // explicit --env-file paths (absolute), for the environment_file label
+	Version       string    // com.docker.compose.version; default ComposeVersion
+	Build         bool      // build every image that has a build: section (--build)
+	NoBuild       bool      // never build; a missing image is pulled or an error (--no-build)
+	Now           time.Time // for pull_policy daily/weekly/every_<d>; zero never refreshes
 }
 
 func (o Options) version() string {
@@ -79,18 +83,10 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	}
 	b := &builder{plan: &Plan{FormatVersion: FormatVersion, Project: p.Name, Fingerprint: obs.Fingerprint(), Observed: obs.Summary(), Images: Images(q), Steps: []Step{}}}
 
-	// Images that are not present locally are pulled first.
-	pulls := map[string]int{}
-	for _, ref := range Images(q) {
-		if _, ok := obs.Images[ref]; ok {
-			continue
-		}
-		for _, name := range sortedKeys(q.Services) {
-			if s := q.Services[name]; ImageRef(q.Name, s) == ref && s.Build != nil {
-				return nil, fmt.Errorf("service %s: image %s is not present and building images is not supported yet", name, ref)
-			}
-		}
-		pulls[ref] = b.add(Step{Resource: "image:" + ref, Action: Pull, Name: ref, Reasons: []Reason{{Code: Missing}}})
+	// Images are built or pulled first.
+	pulls, changing, err := b.imageSteps(q, obs, opts)
+	if err != nil {
+		return nil, err
 	}
 
 	// Containers that go away: orphans, and replicas above the scale.
@@ -237,7 +233,16 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
 			}
-			if c.State != "running" && !(c.State == "exited" && c.ExitCode == 0 && completedDeps[name]) {
+			needStart := c.State != "running" && !(c.State == "exited" && c.ExitCode == 0 && completedDeps[name])
+			if verb, ok := changing[imageRef]; ok {
+				// The image is rebuilt or pulled again: recreate only if its ID changes.
+				step.Action, step.Container, step.OldID = Recreate, spec, c.ID
+				step.Reasons = []Reason{{Code: ImageChanged, Field: "services." + name + ".image", Old: short(strings.TrimPrefix(imageID, "sha256:")), New: "(known after " + verb + ")"}}
+				step.IfImageChanged = &ImageCheck{Ref: imageRef, ID: imageID, Start: needStart}
+				svcSteps[name] = append(svcSteps[name], b.add(step))
+				continue
+			}
+			if needStart {
 				step.Action, step.OldID = Start, c.ID
 				step.Reasons = []Reason{{Code: NotRunning, Field: "state", Old: c.State, New: "running"}}
 				svcSteps[name] = append(svcSteps[name], b.add(step))
@@ -322,7 +327,8 @@ func (b *builder) removeContainer(c Container, why ReasonCode, _ Options) int {
 
 // DownOptions change what DownPlan removes.
 type DownOptions struct {
-	Volumes bool // also remove the project's named volumes
+	Volumes bool     // also remove the project's named volumes
+	Images  []string // images to remove after the containers (down --rmi, see DownImages)
 }
 
 // DownPlan removes every container and network of the project (and its
@@ -373,6 +379,9 @@ func DownPlan(obs *Observed, opts DownOptions) *Plan {
 	}
 	for _, n := range obs.Networks {
 		b.add(Step{Resource: "network:" + n.Name, Action: RemoveNetwork, Name: n.Name, OldID: n.ID, After: all, Reasons: []Reason{{Code: Down}}})
+	}
+	for _, ref := range opts.Images {
+		b.add(Step{Resource: "image:" + ref, Action: RemoveImage, Name: ref, After: all, Reasons: []Reason{{Code: Down}}})
 	}
 	if opts.Volumes {
 		for _, v := range obs.Volumes {

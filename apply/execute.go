@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"golang.org/x/sync/errgroup"
@@ -117,6 +115,7 @@ type executor struct {
 	plan    *Plan
 	opts    ExecOptions
 	startMu sync.Mutex // the engine races on port allocation when starts overlap (Compose serializes them too)
+	images  imageIDs   // IDs of the images built or pulled by this run
 }
 
 func (x *executor) event(resource, status string, elapsed time.Duration, detail string) {
@@ -129,17 +128,11 @@ func (x *executor) run(ctx context.Context, s Step) error {
 	start := time.Now()
 	switch s.Action {
 	case Pull:
-		x.event(s.Resource, "Pulling", 0, "")
-		rc, err := x.d.ImagePull(ctx, s.Name, image.PullOptions{})
-		if err != nil {
-			return fmt.Errorf("pulling %s: %w", s.Name, err)
-		}
-		_, err = io.Copy(io.Discard, rc)
-		rc.Close()
-		if err != nil {
-			return fmt.Errorf("pulling %s: %w", s.Name, err)
-		}
-		x.event(s.Resource, "Pulled", time.Since(start), "")
+		return x.pullImage(ctx, s, start)
+	case Build:
+		return x.buildImage(ctx, s, start)
+	case RemoveImage:
+		return x.removeImage(ctx, s, start)
 	case CreateNetwork:
 		n := s.Network
 		o := network.CreateOptions{Driver: n.Driver, Options: n.DriverOpts, Internal: n.Internal, Attachable: n.Attachable, Labels: n.Labels}
@@ -164,6 +157,9 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		x.event(s.Resource, "Created", time.Since(start), "")
 		return x.start(ctx, s, id, start)
 	case Recreate:
+		if kept, err := x.keepUnchanged(ctx, s, start); kept || err != nil {
+			return err
+		}
 		tmp := fmt.Sprintf("%.12s_%s", s.OldID, s.Name)
 		id, err := x.create(ctx, s, tmp)
 		if err != nil {
@@ -204,7 +200,7 @@ func (x *executor) run(ctx context.Context, s Step) error {
 // create makes the container under name, attached to its first network at
 // create time and to the others afterwards.
 func (x *executor) create(ctx context.Context, s Step, name string) (string, error) {
-	spec := s.Container
+	spec := x.withImageLabel(s.Container)
 	var nc *network.NetworkingConfig
 	if len(spec.Networks) > 0 {
 		nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{spec.Networks[0].Network: spec.Networks[0].Endpoint}}

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
@@ -41,6 +42,7 @@ type Docker interface {
 	ImageInspect(ctx context.Context, image string) (image.InspectResponse, error)
 	ImagePull(ctx context.Context, ref string, options image.PullOptions) (io.ReadCloser, error)
 	ImageBuild(ctx context.Context, context io.Reader, options build.ImageBuildOptions) (build.ImageBuildResponse, error)
+	ImageRemove(ctx context.Context, image string, options image.RemoveOptions) ([]image.DeleteResponse, error)
 }
 
 // NewClient connects to the engine named by DOCKER_HOST (or the default
@@ -81,6 +83,10 @@ type Observed struct {
 	// Images maps the image references the project uses to the local
 	// image ID; a reference missing here is not present locally.
 	Images map[string]string
+	// ImageTime is when each present image was pulled or tagged (its
+	// creation time if the engine does not say), for pull_policy: daily.
+	// It is not part of the fingerprint.
+	ImageTime map[string]time.Time
 }
 
 // Container is one container of the project, as Compose's labels describe it.
@@ -119,7 +125,7 @@ type Volume struct {
 // label and a config-hash label, as Compose finds them), networks and
 // volumes. images are the references whose local IDs to look up.
 func Observe(ctx context.Context, d Docker, project string, images ...string) (*Observed, error) {
-	o := &Observed{Project: project, Images: map[string]string{}}
+	o := &Observed{Project: project, Images: map[string]string{}, ImageTime: map[string]time.Time{}}
 	list, err := d.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
 		filters.Arg("label", LabelProject+"="+project),
 		filters.Arg("label", LabelConfigHash),
@@ -171,6 +177,7 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 			return nil, fmt.Errorf("inspecting image %s: %w", ref, err)
 		}
 		o.Images[ref] = img.ID
+		o.ImageTime[ref] = imageTime(img)
 	}
 	return o, nil
 }

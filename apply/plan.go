@@ -84,6 +84,10 @@ type Step struct {
 	Container *ContainerSpec `json:"container,omitempty"`    // create, recreate
 	Network   *NetworkSpec   `json:"network_spec,omitempty"` // create-network
 	Volume    *VolumeSpec    `json:"volume_spec,omitempty"`  // create-volume
+	Build     *BuildSpec     `json:"build_spec,omitempty"`   // build
+	// IfImageChanged makes a recreate depend on the ID of an image that a
+	// build or pull step of the plan makes (see ImageCheck).
+	IfImageChanged *ImageCheck `json:"if_image_changed,omitempty"`
 }
 
 // ContainerSpec is everything ContainerCreate needs, computed by Diff.
@@ -163,7 +167,7 @@ func (p *Plan) Counts() (create, recreate, start, remove int) {
 func (p *Plan) Removes() []Step {
 	var out []Step
 	for _, s := range p.Steps {
-		if s.Action == Remove || s.Action == RemoveNetwork || s.Action == RemoveVolume || s.Action == Recreate {
+		if s.Action == Remove || s.Action == RemoveNetwork || s.Action == RemoveVolume || s.Action == Recreate || s.Action == RemoveImage {
 			out = append(out, s)
 		}
 	}
@@ -201,7 +205,11 @@ func (p *Plan) Validate() error {
 			if s.Volume == nil {
 				return fmt.Errorf("plan step %d has no volume spec", s.ID)
 			}
-		case Pull, Start, Remove, RemoveNetwork, RemoveVolume:
+		case Build:
+			if s.Build == nil {
+				return fmt.Errorf("plan step %d has no build spec", s.ID)
+			}
+		case Pull, Start, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
 		default:
 			return fmt.Errorf("plan step %d: unknown action %q", s.ID, s.Action)
 		}
@@ -220,7 +228,7 @@ func wireActions(a Action) []string {
 		return []string{"remove", "create"}
 	case Create, CreateNetwork, CreateVolume:
 		return []string{"create"}
-	case Remove, RemoveNetwork, RemoveVolume:
+	case Remove, RemoveNetwork, RemoveVolume, RemoveImage:
 		return []string{"remove"}
 	default:
 		return []string{string(a)}
@@ -255,6 +263,7 @@ func (p *Plan) Masked() *Plan {
 				s.Reasons[j] = r
 			}
 		}
+		s.Build = s.Build.masked()
 		if s.Container != nil && s.Container.Config != nil {
 			c := *s.Container
 			cfg := *c.Config

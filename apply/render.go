@@ -75,6 +75,7 @@ var symbols = map[Action]string{
 	Create: "+", CreateNetwork: "+", CreateVolume: "+", Pull: "+",
 	Recreate: "~", Start: ">",
 	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
+	Build: "+", RemoveImage: "-",
 }
 
 // WriteHuman writes the plan for people: one line per step with its
