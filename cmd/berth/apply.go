@@ -22,6 +22,8 @@ type diffFlags struct {
 	forceRecreate bool
 	wait          bool
 	showSensitive bool
+	build         bool
+	noBuild       bool
 }
 
 func (o *diffFlags) bind(cmd *cobra.Command) {
@@ -30,6 +32,8 @@ func (o *diffFlags) bind(cmd *cobra.Command) {
 	f.BoolVar(&o.forceRecreate, "force-recreate", false, "Recreate every container even if its configuration is unchanged")
 	f.BoolVar(&o.wait, "wait", true, "Wait until every service is running, healthy or completed")
 	f.BoolVar(&o.showSensitive, "show-sensitive", false, "Show secret-looking values instead of masking them")
+	f.BoolVar(&o.build, "build", false, "Build every image that has a build: section, even if it is present")
+	f.BoolVar(&o.noBuild, "no-build", false, "Never build images; a missing image is pulled or an error")
 }
 
 // loadForApply loads the project the way `docker compose up` does: env_file
@@ -44,7 +48,10 @@ func (a *app) loadForApply(ctx context.Context, services []string) (*load.Projec
 }
 
 func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
-	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait}
+	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait, Build: o.build, NoBuild: o.noBuild, Now: time.Now()}
+	if o.build && o.noBuild {
+		return opts, usageError{errors.New("--build and --no-build cannot be used together")}
+	}
 	for _, f := range a.project.envFiles {
 		abs, err := filepath.Abs(f)
 		if err != nil {
@@ -93,9 +100,12 @@ type applyOptions struct {
 const applyHelp = `Make Docker match the compose files, or execute a saved plan.
 
 Without an argument, apply computes the plan (as "berth plan" shows it),
-prints it and executes it: networks and volumes first, then containers in
-dependency order, at most --parallel at a time, each started only once the
-depends_on conditions of its dependencies hold. With --wait (the default) it
+prints it and executes it: images first (built from build: when missing,
+with --build or pull_policy: build; pulled as pull_policy says), then
+networks and volumes, then containers in dependency order, at most
+--parallel at a time, each started only once the depends_on conditions of
+its dependencies hold. A container whose image was rebuilt or pulled again
+is recreated only if the image's ID changed. With --wait (the default) it
 then waits until every service is running, healthy or completed.
 
 With a plan file written by "berth plan -o", apply executes exactly that plan,

@@ -13,13 +13,18 @@ import (
 type downOptions struct {
 	volumes  bool
 	progress string
+	rmi      string
 }
 
 const downHelp = `Stop and remove the project's containers and networks.
 
 The project's resources are found by Docker Compose's labels, so down also
 removes what "docker compose up" created, and works without the compose
-files when -p names the project. Named volumes are kept unless --volumes.`
+files when -p names the project. Named volumes are kept unless --volumes.
+
+--rmi local also removes the images built for the project's services
+(named <project>-<service>), --rmi all every image its services use. An image
+still used by a container of another project is reported and kept.`
 
 func (a *app) downCommand() *cobra.Command {
 	var o downOptions
@@ -30,6 +35,9 @@ func (a *app) downCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if err := checkRmi(o.rmi); err != nil {
+				return err
+			}
 			prog, mode, err := a.progressFor(o.progress)
 			if err != nil {
 				return err
@@ -48,7 +56,11 @@ func (a *app) downCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan := apply.DownPlan(obs, apply.DownOptions{Volumes: o.volumes})
+			images, err := a.downImages(ctx, o.rmi, obs)
+			if err != nil {
+				return err
+			}
+			plan := apply.DownPlan(obs, apply.DownOptions{Volumes: o.volumes, Images: images})
 			began := time.Now()
 			err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
 			prog.Close()
@@ -65,5 +77,6 @@ func (a *app) downCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the project's named volumes")
 	bindProgress(cmd, &o.progress)
+	f.StringVar(&o.rmi, "rmi", "", "Also remove images: local (built for the project) or all")
 	return cmd
 }

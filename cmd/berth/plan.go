@@ -21,7 +21,7 @@ type planOptions struct {
 const planHelp = `Show what "berth apply" would change in Docker, and why.
 
 Each step is a create (+), recreate (~), start (>) or remove (-) of a network,
-volume or container, with its reasons: which fields changed (old → new), a
+volume or container, or the build or pull (+) of an image, with its reasons: which fields changed (old → new), a
 changed image, a missing resource, an orphan. Secret-looking values are masked
 unless --show-sensitive.
 
