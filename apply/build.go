@@ -388,7 +388,7 @@ func (x *executor) record(ctx context.Context, ref string) (string, error) {
 func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) error {
 	bc, o, err := s.Build.prepare(s.Name)
 	if err != nil {
-		return fmt.Errorf("building %s: %w", s.Name, err)
+		return err
 	}
 	x.event(s.Resource, "Building", 0, "")
 	pr, pw := io.Pipe()
@@ -408,7 +408,7 @@ func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) erro
 		if cerr := contextErr(); cerr != nil && !errors.Is(cerr, io.ErrClosedPipe) {
 			err = cerr
 		}
-		return fmt.Errorf("building %s: %w", s.Name, err)
+		return err
 	}
 	defer resp.Body.Close()
 	err = readStream(resp.Body, func(m streamMessage) {
@@ -417,10 +417,10 @@ func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) erro
 		}
 	})
 	if cerr := contextErr(); cerr != nil && !errors.Is(cerr, io.ErrClosedPipe) {
-		return fmt.Errorf("building %s: %w", s.Name, cerr)
+		return cerr
 	}
 	if err != nil {
-		return fmt.Errorf("building %s: %w", s.Name, err)
+		return err
 	}
 	id, err := x.record(ctx, s.Name)
 	if err != nil {
@@ -436,12 +436,12 @@ func (x *executor) pullImage(ctx context.Context, s Step, began time.Time) error
 	x.event(s.Resource, "Pulling", 0, "")
 	rc, err := x.d.ImagePull(ctx, s.Name, image.PullOptions{})
 	if err != nil {
-		return fmt.Errorf("pulling %s: %w", s.Name, err)
+		return err
 	}
 	err = readStream(rc, nil)
 	rc.Close()
 	if err != nil {
-		return fmt.Errorf("pulling %s: %w", s.Name, err)
+		return err
 	}
 	id, err := x.record(ctx, s.Name)
 	if err != nil {
