@@ -3,7 +3,9 @@ package apply
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,6 +83,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	obs = canonical(obs)
 	b := &builder{plan: &Plan{FormatVersion: FormatVersion, Project: p.Name, Fingerprint: obs.Fingerprint(), Observed: obs.Summary(), Images: Images(q), Steps: []Step{}}}
 
 	// Images are built or pulled first.
@@ -93,7 +96,14 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	var removes []int
 	var kept []string
 	byService := map[string][]Container{}
+	dupNets := duplicateNetworks(obs.Networks, obs.Containers)
 	for _, c := range obs.Containers {
+		if n, ok := attachedTo(c, dupNets); ok {
+			// Its network is about to go: remove it, and create it again below.
+			removes = append(removes, b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: c.Service, Name: c.Name, OldID: c.ID,
+				Reasons: []Reason{{Code: Duplicate, Field: "networks", Old: n.Name + " " + short(n.ID)}}}))
+			continue
+		}
 		_, enabled := q.Services[c.Service]
 		_, disabled := q.DisabledServices[c.Service]
 		switch {
@@ -124,6 +134,12 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	}
 
 	// Networks and volumes.
+	var netRemoves []int
+	for _, n := range dupNets {
+		netRemoves = append(netRemoves, b.add(Step{Resource: "network:" + n.Name, Action: RemoveNetwork, Name: n.Name, OldID: n.ID, After: slices.Clone(removes),
+			Reasons: []Reason{{Code: Duplicate, Field: "id", Old: short(n.ID)}}}))
+	}
+	removes = append(removes, netRemoves...)
 	netSteps := map[string]int{}
 	for _, key := range sortedKeys(q.Networks) {
 		n := q.Networks[key]
@@ -203,18 +219,25 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			}
 			waits = append(waits, Wait{Service: dep, Condition: condition(d), Required: d.Required})
 		}
+		// Two containers with one number (an interrupted recreate): keep
+		// one, remove the others before anything is created in their place.
+		byNumber := map[int][]Container{}
+		for _, c := range byService[name] {
+			byNumber[c.Number] = append(byNumber[c.Number], c)
+		}
+		existing := map[int]Container{}
+		for _, n := range slices.Sorted(maps.Keys(byNumber)) {
+			keep, extras := pickReplica(byNumber[n], ContainerName(q.Name, s, n))
+			existing[n] = keep
+			for _, c := range extras {
+				id := b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: name, Name: c.Name, OldID: c.ID, After: slices.Clone(removes),
+					Reasons: []Reason{{Code: Duplicate, Field: "container-number", Old: strconv.Itoa(n)}}})
+				svcSteps[name] = append(svcSteps[name], id)
+				after = append(after, id)
+			}
+		}
 		slices.Sort(after)
 		after = slices.Compact(after)
-
-		existing := map[int]Container{}
-		for _, c := range byService[name] {
-			if _, dup := existing[c.Number]; dup {
-				// Two containers with one number: keep the first, remove the other.
-				svcSteps[name] = append(svcSteps[name], b.removeContainer(c, ScaleDown, opts))
-				continue
-			}
-			existing[c.Number] = c
-		}
 		for n := 1; n <= scaleOf(s); n++ {
 			spec, err := containerSpec(q, s, n, hashes[name], imageID, opts)
 			if err != nil {
@@ -228,7 +251,11 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
 			}
-			if reasons := recreateReasons(c, s, spec, hashes[name], imageID, opts); len(reasons) > 0 {
+			reasons := recreateReasons(c, s, spec, hashes[name], imageID, opts)
+			if c.Name != cname {
+				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Old: c.Name, New: cname})
+			}
+			if len(reasons) > 0 {
 				step.Action, step.Container, step.Reasons, step.OldID = Recreate, spec, reasons, c.ID
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
@@ -295,11 +322,12 @@ func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, ha
 	if imageID != "" && c.ImageLabel != "" && c.ImageLabel != imageID {
 		out = append(out, Reason{Code: ImageChanged, Field: "services." + s.Name + ".image", Old: short(strings.TrimPrefix(c.ImageLabel, "sha256:")), New: short(strings.TrimPrefix(imageID, "sha256:"))})
 	}
-	if c.State == "running" {
-		for _, ep := range spec.Networks {
-			if !slices.Contains(c.Networks, ep.Network) {
-				out = append(out, Reason{Code: NetworkChange, Field: "services." + s.Name + ".networks", New: ep.Network})
-			}
+	// Compose checks networks of running containers only; a container an
+	// interrupted apply created but did not connect to all its networks
+	// yet is not running, and starting it as it is would not converge.
+	for _, ep := range spec.Networks {
+		if !slices.Contains(c.Networks, ep.Network) {
+			out = append(out, Reason{Code: NetworkChange, Field: "services." + s.Name + ".networks", New: ep.Network})
 		}
 	}
 	return out

@@ -103,6 +103,7 @@ type Container struct {
 	ExitCode   int
 	Labels     map[string]string
 	Networks   []string         // names of the networks it is attached to, sorted
+	NetworkIDs []string         // IDs of those networks, sorted (names can be ambiguous)
 	Env        []string         // Config.Env, for reasons
 	Image      string           // Config.Image
 	Ports      []container.Port // published ports, for ps
@@ -113,6 +114,7 @@ type Container struct {
 type Network struct {
 	ID, Name, Key string
 	Labels        map[string]string
+	Created       time.Time // picks the network kept among duplicates
 }
 
 // Volume is one volume labelled with the project.
@@ -149,7 +151,7 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 		return nil, fmt.Errorf("listing networks of project %s: %w", project, err)
 	}
 	for _, n := range nets {
-		o.Networks = append(o.Networks, Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels})
+		o.Networks = append(o.Networks, Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created})
 	}
 	slices.SortFunc(o.Networks, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
 
@@ -216,10 +218,14 @@ func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Cont
 		c.Image = in.Config.Image
 	}
 	if in.NetworkSettings != nil {
-		for name := range in.NetworkSettings.Networks {
+		for name, ep := range in.NetworkSettings.Networks {
 			c.Networks = append(c.Networks, name)
+			if ep != nil && ep.NetworkID != "" {
+				c.NetworkIDs = append(c.NetworkIDs, ep.NetworkID)
+			}
 		}
 		slices.Sort(c.Networks)
+		slices.Sort(c.NetworkIDs)
 	}
 	return c, nil
 }

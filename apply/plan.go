@@ -49,6 +49,8 @@ const (
 	Orphan        ReasonCode = "orphan"
 	ScaleDown     ReasonCode = "scale_down"
 	Down          ReasonCode = "down"
+	Duplicate     ReasonCode = "duplicate"    // a second container for one replica, a second network with one name
+	NameChanged   ReasonCode = "name_changed" // a replacement left under its temporary name by an interrupted recreate
 )
 
 // Reason explains a step to people. Execute never reads it.
