@@ -101,7 +101,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		if n, ok := attachedTo(c, dupNets); ok {
 			// Its network is about to go: remove it, and create it again below.
 			removes = append(removes, b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: c.Service, Name: c.Name, OldID: c.ID,
-				Reasons: []Reason{{Code: Duplicate, Field: "networks", Old: n.Name + " " + short(n.ID)}}}))
+				Reasons: []Reason{{Code: Duplicate, Field: "networks." + n.Name + " id=" + short(n.ID)}}}))
 			continue
 		}
 		_, enabled := q.Services[c.Service]
@@ -137,7 +137,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	var netRemoves []int
 	for _, n := range dupNets {
 		netRemoves = append(netRemoves, b.add(Step{Resource: "network:" + n.Name, Action: RemoveNetwork, Name: n.Name, OldID: n.ID, After: slices.Clone(removes),
-			Reasons: []Reason{{Code: Duplicate, Field: "id", Old: short(n.ID)}}}))
+			Reasons: []Reason{{Code: Duplicate, Field: "id=" + short(n.ID)}}}))
 	}
 	removes = append(removes, netRemoves...)
 	netSteps := map[string]int{}
@@ -231,7 +231,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			existing[n] = keep
 			for _, c := range extras {
 				id := b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: name, Name: c.Name, OldID: c.ID, After: slices.Clone(removes),
-					Reasons: []Reason{{Code: Duplicate, Field: "container-number", Old: strconv.Itoa(n)}}})
+					Reasons: []Reason{{Code: Duplicate, Field: LabelNumber + "=" + strconv.Itoa(n)}}})
 				svcSteps[name] = append(svcSteps[name], id)
 				after = append(after, id)
 			}

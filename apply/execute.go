@@ -139,8 +139,12 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		if n.EnableIPv6 {
 			o.EnableIPv6 = &n.EnableIPv6
 		}
-		if _, err := x.d.NetworkCreate(ctx, s.Name, o); err != nil {
+		resp, err := x.d.NetworkCreate(ctx, s.Name, o)
+		if err != nil {
 			return fmt.Errorf("creating network %s: %w", s.Name, err)
+		}
+		if err := x.yieldNetwork(ctx, s.Name, resp.ID); err != nil {
+			return err
 		}
 		x.event(s.Resource, "Created", time.Since(start), "")
 	case CreateVolume:
@@ -233,6 +237,11 @@ func (x *executor) start(ctx context.Context, s Step, id string, began time.Time
 	}
 	x.startMu.Lock()
 	err := x.d.ContainerStart(ctx, id, container.StartOptions{})
+	if isAmbiguous(err) { // a duplicate network appeared after ours was created
+		if removed, rerr := x.resolveAmbiguous(ctx, s); rerr == nil && removed {
+			err = x.d.ContainerStart(ctx, id, container.StartOptions{})
+		}
+	}
 	x.startMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("starting container %s: %w", s.Name, err)
