@@ -214,15 +214,20 @@ func (kp *killProject) applyKilled(killAt func(n int, e progressEvent) bool, kil
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := kp.command(ctx, "apply", "--progress", "json")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		kp.t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	// Events are read from stdout and stderr alike: the plan is text, the
+	// events are the lines that are JSON objects.
+	stdout, pw := io.Pipe()
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Start(); err != nil {
 		kp.t.Fatal(err)
 	}
+	waited := make(chan error, 1)
+	go func() {
+		err := cmd.Wait()
+		pw.Close()
+		waited <- err
+	}()
 	var (
 		mu     sync.Mutex
 		killed bool
@@ -248,6 +253,8 @@ func (kp *killProject) applyKilled(killAt func(n int, e progressEvent) bool, kil
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		line := sc.Bytes()
+		output.Write(line)
+		output.WriteByte('\n')
 		var e progressEvent
 		if !bytes.HasPrefix(line, []byte("{")) || json.Unmarshal(line, &e) != nil || e.Status == "" {
 			continue // the plan printed before the progress
@@ -261,12 +268,12 @@ func (kp *killProject) applyKilled(killAt func(n int, e progressEvent) bool, kil
 			break
 		}
 	}
-	_, _ = io.Copy(io.Discard, stdout)
-	err = cmd.Wait()
+	_, _ = io.Copy(&output, stdout)
+	err := <-waited
 	mu.Lock()
 	defer mu.Unlock()
 	if !killed {
-		kp.t.Fatalf("apply ended (%v) before the kill point; events %v\n%s", err, seen, stderr.String())
+		kp.t.Fatalf("apply ended (%v) before the kill point; events %v\n%s", err, seen, output.String())
 	}
 	return seen
 }
@@ -398,7 +405,9 @@ func TestE2EKillFromNothing(t *testing.T) {
 		{"after the first container is created", func(_ int, e progressEvent) bool { return isContainer(e) && e.Status == "Created" }},
 		{"after the first container started", func(_ int, e progressEvent) bool { return isContainer(e) && e.Status == "Started" }},
 		{"while waiting for health", func(_ int, e progressEvent) bool { return e.Status == "Waiting" }},
-		{"when api is being created", func(_ int, e progressEvent) bool { return e.Resource == "container:"+kp.name+"-api-1" && e.Status == "Creating" }},
+		{"when api is being created", func(_ int, e progressEvent) bool {
+			return e.Resource == "container:"+kp.name+"-api-1" && e.Status == "Creating"
+		}},
 		{"while waiting for api", func(_ int, e progressEvent) bool { return e.Resource == "service:api" && e.Status == "Waiting" }},
 		{"after proxy started", func(_ int, e progressEvent) bool {
 			return e.Resource == "container:"+kp.name+"-proxy-1" && e.Status == "Started"
