@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"fmt"
 	"html"
 	"os"
 	"os/exec"
@@ -15,9 +14,13 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
-// TestBuild loads a project that uses every feature the graph shows and
-// compares the whole Graph with what the file says.
-func TestBuild(t *testing.T) {
+// featureProject loads a project that uses every feature the graph shows:
+// port ranges, host IPs, udp, random host ports, network priorities, an
+// external network and volume, all three conditions with restart and
+// required: false, a dependency in a disabled profile, network_mode,
+// anonymous, tmpfs and more bind mounts than a box lists.
+func featureProject(t *testing.T) *types.Project {
+	t.Helper()
 	dir := t.TempDir()
 	src := `name: build-test
 services:
@@ -73,7 +76,13 @@ volumes:
 	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	g := Build(loadFile(t, file))
+	return loadFile(t, file)
+}
+
+// TestBuild compares the whole Graph of featureProject with what its file
+// says.
+func TestBuild(t *testing.T) {
+	g := Build(featureProject(t))
 	want := &Graph{
 		Project: "build-test",
 		Services: []Service{
@@ -166,35 +175,12 @@ var hostileNames = []string{
 // that every name has its own node, and that every label decodes back to
 // exactly the name (non-UTF-8 bytes as U+FFFD).
 func TestHostileNames(t *testing.T) {
-	p := &types.Project{Name: "proj\"}\n{", Services: types.Services{}, Networks: types.Networks{}, Volumes: types.Volumes{}, WorkingDir: "/w"}
-	for i, name := range hostileNames {
-		net, vol := "net "+name, "vol "+name
-		s := types.ServiceConfig{
-			Name:     name,
-			Image:    "img " + name,
-			Networks: map[string]*types.ServiceNetworkConfig{net: nil},
-			Volumes: []types.ServiceVolumeConfig{
-				{Type: types.VolumeTypeVolume, Source: vol, Target: "/t " + name},
-				{Type: types.VolumeTypeBind, Source: "/w/" + name, Target: "/b"},
-			},
-			DependsOn: types.DependsOnConfig{},
-		}
-		if i > 0 {
-			s.DependsOn[hostileNames[i-1]] = types.ServiceDependency{Condition: "service_healthy", Required: true}
-		}
-		if i > 1 {
-			s.Networks["net "+hostileNames[i-2]] = nil // a second network: a dotted line
-		}
-		p.Services[name] = s
-		p.Networks[net] = types.NetworkConfig{}
-		p.Volumes[vol] = types.VolumeConfig{}
-	}
+	p := hostileProject()
 	g := Build(p)
 	if len(g.Services) != len(hostileNames) || len(g.Networks) != len(hostileNames) || len(g.Volumes) != len(hostileNames) {
 		t.Fatalf("Build kept %d services, %d networks, %d volumes, want %d of each", len(g.Services), len(g.Networks), len(g.Volumes), len(hostileNames))
 	}
 	mmd, dot := render(t, g)
-	writeHostile(t, mmd, dot)
 	checkRendered(t, g, mmd, dot) // parses both; one node and group per name; edges match
 	mg, err := parseMermaid(mmd)
 	if err != nil {
@@ -233,18 +219,34 @@ func TestHostileNames(t *testing.T) {
 	}
 }
 
-// writeHostile leaves the hostile drawings where scripts/graph-check.sh
-// can feed them to Mermaid's own parser, when BERTH_GRAPH_OUT is set.
-func writeHostile(t *testing.T, mmd, dot string) {
-	dir := os.Getenv("BERTH_GRAPH_OUT")
-	if dir == "" {
-		return
-	}
-	for name, content := range map[string]string{"hostile.mmd": mmd, "hostile.dot": dot} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
-			t.Fatal(fmt.Errorf("writing %s: %w", name, err))
+// hostileProject has a service, a network and a volume per hostile name;
+// each service depends on the previous one, is also on the network of the
+// one before that, and bind-mounts a path named after itself.
+func hostileProject() *types.Project {
+	p := &types.Project{Name: "proj\"}\n{", Services: types.Services{}, Networks: types.Networks{}, Volumes: types.Volumes{}, WorkingDir: "/w"}
+	for i, name := range hostileNames {
+		net, vol := "net "+name, "vol "+name
+		s := types.ServiceConfig{
+			Name:     name,
+			Image:    "img " + name,
+			Networks: map[string]*types.ServiceNetworkConfig{net: nil},
+			Volumes: []types.ServiceVolumeConfig{
+				{Type: types.VolumeTypeVolume, Source: vol, Target: "/t " + name},
+				{Type: types.VolumeTypeBind, Source: "/w/" + name, Target: "/b"},
+			},
+			DependsOn: types.DependsOnConfig{},
 		}
+		if i > 0 {
+			s.DependsOn[hostileNames[i-1]] = types.ServiceDependency{Condition: "service_healthy", Required: true}
+		}
+		if i > 1 {
+			s.Networks["net "+hostileNames[i-2]] = nil // a second network: a dotted line
+		}
+		p.Services[name] = s
+		p.Networks[net] = types.NetworkConfig{}
+		p.Volumes[vol] = types.VolumeConfig{}
 	}
+	return p
 }
 
 // TestHostileNamesGraphviz asks Graphviz itself what it displays for the
