@@ -52,7 +52,7 @@ func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
 	if o.build && o.noBuild {
 		return opts, usageError{errors.New("--build and --no-build cannot be used together")}
 	}
-	for _, f := range a.project.envFiles {
+	for _, f := range a.project.EnvFiles {
 		abs, err := filepath.Abs(f)
 		if err != nil {
 			return opts, err
@@ -64,8 +64,8 @@ func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
 
 // projectName is -p when given, otherwise the name the compose files give.
 func (a *app) projectName(ctx context.Context) (string, error) {
-	if a.project.name != "" {
-		return a.project.name, nil
+	if a.project.Name != "" {
+		return a.project.Name, nil
 	}
 	lo := a.loadOptions()
 	lo.NoEnvResolution = true

@@ -141,10 +141,10 @@ func (a *app) readFmtInput(path string) ([]byte, error) {
 // COMPOSE_FILE (also from .env), or compose.yaml and its override found
 // upward from the project directory.
 func (a *app) projectFiles() ([]string, error) {
-	po, err := cli.NewProjectOptions(a.project.files,
-		cli.WithWorkingDirectory(a.project.dir),
+	po, err := cli.NewProjectOptions(a.project.Files,
+		cli.WithWorkingDirectory(a.project.Dir),
 		cli.WithEnv(a.env),
-		cli.WithEnvFiles(a.project.envFiles...),
+		cli.WithEnvFiles(a.project.EnvFiles...),
 		cli.WithDotEnv,
 		cli.WithConfigFileEnv,
 		cli.WithDefaultConfigPath,

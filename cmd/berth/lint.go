@@ -143,7 +143,7 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 			}
 		}
 	}
-	if len(args) > 0 && len(a.project.files) > 0 {
+	if len(args) > 0 && len(a.project.Files) > 0 {
 		return usageError{errors.New("give the compose files either as arguments (each linted on its own) or with -f (merged into one project), not both")}
 	}
 
@@ -153,10 +153,10 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 		for _, f := range args {
 			units = append(units, &lintUnit{files: []string{f}, dir: filepath.Dir(f)})
 		}
-	case len(a.project.files) > 0:
-		units = append(units, &lintUnit{files: a.project.files, dir: filepath.Dir(a.project.files[0])})
+	case len(a.project.Files) > 0:
+		units = append(units, &lintUnit{files: a.project.Files, dir: filepath.Dir(a.project.Files[0])})
 	default:
-		dir := a.project.dir
+		dir := a.project.Dir
 		if dir == "" {
 			dir = "."
 		}

@@ -26,8 +26,8 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		berthBin += ".exe"
 	}
-	// berth-policy lands next to berth, where berth looks for it.
-	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../berth-policy")
+	// berth-policy and berth-kube land next to berth, where berth looks for them.
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../berth-policy", "../berth-kube")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building berth:", err)

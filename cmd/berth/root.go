@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/projectflags"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -34,17 +35,7 @@ type streams struct {
 type app struct {
 	streams
 	env     []string
-	project projectFlags
-}
-
-// projectFlags are Docker Compose's global flags with the same names and
-// meanings.
-type projectFlags struct {
-	files    []string
-	name     string
-	dir      string
-	envFiles []string
-	profiles []string
+	project projectflags.Flags
 }
 
 // usageError marks errors in how berth was called (exit 2).
@@ -69,6 +60,10 @@ func run(ctx context.Context, args []string, s streams, env []string) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	var child exitCodeError
+	if errors.As(err, &child) {
+		return child.code // a companion program reported its own errors
 	}
 	fmt.Fprintln(s.err, errorText(err))
 	var ue usageError
@@ -106,28 +101,17 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetVersionTemplate("berth {{.Version}}\n")
-	f := root.PersistentFlags()
-	f.StringArrayVarP(&a.project.files, "file", "f", nil, "Compose configuration files (repeatable; default: COMPOSE_FILE or compose.yaml found upward)")
-	f.StringVarP(&a.project.name, "project-name", "p", "", "Project name (default: COMPOSE_PROJECT_NAME, the name: key, or the directory name)")
-	f.StringVar(&a.project.dir, "project-directory", "", "Alternate working directory (default: the directory of the first file)")
-	f.StringArrayVar(&a.project.envFiles, "env-file", nil, "Environment files for interpolation (repeatable; default: .env)")
-	f.StringArrayVar(&a.project.profiles, "profile", nil, "Profiles to enable (repeatable; default: COMPOSE_PROFILES)")
+	a.project.Register(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.graphCommand())
+	root.AddCommand(a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.graphCommand(), a.convertCommand())
 	return root
 }
 
 // loadOptions turns the global flags into load options.
 func (a *app) loadOptions() load.Options {
-	return load.Options{
-		Files:       a.project.files,
-		ProjectName: a.project.name,
-		ProjectDir:  a.project.dir,
-		EnvFiles:    a.project.envFiles,
-		Profiles:    a.project.profiles,
-		Env:         a.env,
-		Warn:        a.printWarning,
-	}
+	lo := a.project.LoadOptions(a.env)
+	lo.Warn = a.printWarning
+	return lo
 }
 
 // printWarning writes a load warning to stderr, one per line, like Compose.

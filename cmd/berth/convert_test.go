@@ -1,0 +1,100 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestBerthDoesNotLinkKubernetes keeps the Kubernetes libraries out of
+// berth: they add ~12 ms to the start-up of every process that links them,
+// so the conversion lives in berth-kube.
+func TestBerthDoesNotLinkKubernetes(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list -deps: %v", err)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if strings.HasPrefix(pkg, "k8s.io/") || strings.HasPrefix(pkg, "sigs.k8s.io/") {
+			t.Errorf("berth links %s; Kubernetes code belongs in cmd/berth-kube", pkg)
+		}
+	}
+}
+
+// TestConvertForwards runs berth convert: berth hands the project flags it
+// parsed and the command's own arguments to berth-kube, and its output,
+// warnings and exit status come back unchanged.
+func TestConvertForwards(t *testing.T) {
+	dir := t.TempDir()
+	compose := "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    sysctls:\n      net.core.somaxconn: 1024\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=/nonexistent", "PATH=/usr/bin:/bin"}
+
+	r := runBerth(t, dir, env, "-p", "demo", "convert", "--to", "kubernetes")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	for _, want := range []string{"kind: Deployment", "name: web", "app.kubernetes.io/part-of: demo", "image: nginx:1.27"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if want := "warning: services.web.sysctls[\"net.core.somaxconn\"] (compose.yaml:6:7): converted to the pod's securityContext.sysctls, but net.core.somaxconn is not a safe sysctl"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+
+	r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "--strict")
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "error: services.web.sysctls") {
+		t.Errorf("--strict: exit %d, stdout %q, stderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = runBerth(t, dir, env, "convert", "--to", "swarm")
+	if r.code != 2 || !strings.Contains(r.stderr, "--to swarm") {
+		t.Errorf("--to swarm: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+
+	out := filepath.Join(dir, "out") + string(filepath.Separator)
+	r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "-o", out)
+	if r.code != 0 {
+		t.Fatalf("-o DIR/: exit %d\n%s", r.code, r.stderr)
+	}
+	k, err := os.ReadFile(filepath.Join(out, "kustomization.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"service-web.yaml", "deployment-web.yaml", "networkpolicy-network-default.yaml"} {
+		if !strings.Contains(string(k), "- "+f+"\n") {
+			t.Errorf("kustomization.yaml lacks %s:\n%s", f, k)
+		}
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// TestConvertWithoutBerthKube: a berth alone says which program is missing
+// and how to install it.
+func TestConvertWithoutBerthKube(t *testing.T) {
+	lone := filepath.Join(t.TempDir(), filepath.Base(berthBin))
+	b, err := os.ReadFile(berthBin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(lone, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(lone, "convert", "--to", "kubernetes")
+	cmd.Env = []string{"HOME=/nonexistent", "PATH=/nonexistent"}
+	out, err := cmd.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("want exit 1, got %v", err)
+	}
+	if !strings.Contains(string(out), "berth-kube program next to berth or on PATH") || !strings.Contains(string(out), "go install") {
+		t.Errorf("message does not name the program and how to install it:\n%s", out)
+	}
+}

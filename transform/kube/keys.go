@@ -1,0 +1,178 @@
+package kube
+
+import (
+	"slices"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
+)
+
+// disposition is what becomes of one service key: the Kubernetes field it
+// maps onto (target), or the reason it is not converted. apply does the
+// mapping; a key without apply is reported with its reason.
+type disposition struct {
+	target string
+	reason string
+	apply  func(b *podBuilder, path string)
+}
+
+// ServiceKeys is the mapping table: every compose service key, and the
+// Kubernetes field it becomes or why it is not converted. The README's
+// table is written from it, and a test checks that it covers every key
+// compose-go knows.
+func ServiceKeys() []KeyMapping {
+	out := make([]KeyMapping, 0, len(serviceKeys))
+	for k, d := range serviceKeys {
+		out = append(out, KeyMapping{Key: k, Target: d.target, Reason: d.reason})
+	}
+	slices.SortFunc(out, func(a, b KeyMapping) int {
+		switch {
+		case a.Key < b.Key:
+			return -1
+		case a.Key > b.Key:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// KeyMapping is one row of ServiceKeys.
+type KeyMapping struct {
+	Key    string
+	Target string // the Kubernetes field; empty when not converted
+	Reason string // why not (or the caveat when partly converted)
+}
+
+var serviceKeys map[string]disposition
+
+func init() {
+	// Assigned in init because the apply functions refer back to the table
+	// through podBuilder (an initialization cycle otherwise).
+	serviceKeys = map[string]disposition{
+		"annotations":  {target: "pod template metadata.annotations", apply: (*podBuilder).annotations},
+		"attach":       {reason: "log attachment is a property of `docker compose up`; kubectl logs reads any container"},
+		"blkio_config": {reason: "Kubernetes has no block I/O weights or limits"},
+		"build":        {target: "(none) image only", apply: (*podBuilder).build},
+		"cap_add":      {target: "container securityContext.capabilities.add", apply: (*podBuilder).capAdd},
+		"cap_drop":     {target: "container securityContext.capabilities.drop", apply: (*podBuilder).capDrop},
+		"cgroup":       {reason: "Kubernetes chooses the cgroup namespace"},
+		"cgroup_parent": {
+			reason: "the kubelet places pods in its own cgroup hierarchy"},
+		"command":        {target: "container args", apply: (*podBuilder).command},
+		"configs":        {target: "ConfigMap mounted at the target", apply: (*podBuilder).configs},
+		"container_name": {reason: "pod names come from their controller; other services reach this one by its Service name"},
+		"cpu_count":      {reason: "Windows-only CPU count has no Kubernetes field"},
+		"cpu_percent":    {reason: "Windows-only CPU percentage has no Kubernetes field"},
+		"cpu_period":     {reason: "CFS period is set by the kubelet; use cpus or deploy.resources.limits.cpus"},
+		"cpu_quota":      {reason: "CFS quota is derived from resources.limits.cpu; use cpus or deploy.resources.limits.cpus"},
+		"cpu_rt_period":  {reason: "Kubernetes has no real-time scheduler settings"},
+		"cpu_rt_runtime": {reason: "Kubernetes has no real-time scheduler settings"},
+		"cpu_shares":     {reason: "CPU shares are derived from resources.requests.cpu; use deploy.resources.reservations.cpus"},
+		"cpus":           {target: "container resources.limits.cpu", apply: (*podBuilder).cpus},
+		"cpuset":         {reason: "CPU pinning is the kubelet's CPU manager policy, not a pod field"},
+		"credential_spec": {
+			reason: "gMSA credential specs need the Windows GMSA webhook and securityContext.windowsOptions"},
+		"depends_on":          {target: "Service for each dependency; start order is not converted", apply: (*podBuilder).dependsOn},
+		"deploy":              {target: "replicas, controller kind, resources, nodeSelector", apply: (*podBuilder).deploy},
+		"develop":             {reason: "watch/sync is a development loop of Docker Compose"},
+		"device_cgroup_rules": {reason: "Kubernetes has no device cgroup rules; use a device plugin"},
+		"devices":             {reason: "host devices need a device plugin in Kubernetes"},
+		"dns":                 {target: "pod dnsConfig.nameservers (after the cluster DNS)", apply: (*podBuilder).dns},
+		"dns_opt":             {target: "pod dnsConfig.options", apply: (*podBuilder).dnsOpt},
+		"dns_search":          {target: "pod dnsConfig.searches", apply: (*podBuilder).dnsSearch},
+		"dockerfile":          {reason: "Kubernetes does not build images"},
+		"domainname":          {reason: "a pod's domain comes from its namespace and Service"},
+		"entrypoint":          {target: "container command", apply: (*podBuilder).entrypoint},
+		"env_file":            {target: "ConfigMap <service>-env, container envFrom", apply: (*podBuilder).envFile},
+		"environment":         {target: "container env", apply: (*podBuilder).environment},
+		"expose":              {target: "Service ports and containerPorts", apply: (*podBuilder).expose},
+		"extends":             {target: "(resolved while loading)", apply: noop},
+		"external_links":      {reason: "containers outside the project are not Kubernetes objects; use an ExternalName Service"},
+		"extra_hosts":         {target: "pod hostAliases", apply: (*podBuilder).extraHosts},
+		"gpus":                {reason: "GPUs are requested through a device plugin's resource (e.g. nvidia.com/gpu)"},
+		"group_add":           {target: "pod securityContext.supplementalGroups (numeric ids)", apply: (*podBuilder).groupAdd},
+		"healthcheck":         {target: "container livenessProbe and readinessProbe (exec)", apply: (*podBuilder).healthcheck},
+		"hostname":            {target: "pod hostname", apply: (*podBuilder).hostname},
+		"image":               {target: "container image", apply: (*podBuilder).image},
+		"init":                {reason: "Kubernetes has no init process option; build tini or dumb-init into the image"},
+		"ipc":                 {target: "pod hostIPC (host only)", apply: (*podBuilder).ipc},
+		"isolation":           {reason: "Windows isolation modes have no Kubernetes field"},
+		"label_file":          {target: "(read while loading) as labels", apply: noop},
+		"labels":              {target: "workload and pod annotations; kompose.* and berth.kubernetes/* labels are honoured", apply: (*podBuilder).labels},
+		"links":               {target: "Service for each linked service; aliases and order are not converted", apply: (*podBuilder).links},
+		"log_driver":          {reason: "logging is configured per cluster, not per pod"},
+		"log_opt":             {reason: "logging is configured per cluster, not per pod"},
+		"logging":             {reason: "logging is configured per cluster, not per pod"},
+		"mac_address":         {reason: "pod MAC addresses are assigned by the network plugin"},
+		"mem_limit":           {target: "container resources.limits.memory", apply: (*podBuilder).memLimit},
+		"mem_reservation":     {target: "container resources.requests.memory", apply: (*podBuilder).memReservation},
+		"mem_swappiness":      {reason: "swap behaviour is a node setting"},
+		"memswap_limit":       {reason: "swap limits are a node setting"},
+		"models":              {reason: "model runners are a Docker feature"},
+		"net":                 {reason: "the obsolete net key is not supported; use network_mode"},
+		"network_mode":        {target: "pod hostNetwork (host only)", apply: (*podBuilder).networkMode},
+		"networks":            {target: "pod label berth.network/<network> and one NetworkPolicy per network", apply: (*podBuilder).networks},
+		"oom_kill_disable":    {reason: "the OOM killer is governed by the pod's QoS class"},
+		"oom_score_adj":       {reason: "OOM scores are derived from the pod's QoS class"},
+		"pid":                 {target: "pod hostPID (host only)", apply: (*podBuilder).pid},
+		"pids_limit":          {reason: "the PID limit is a kubelet setting (podPidsLimit)"},
+		"platform":            {target: "pod nodeSelector kubernetes.io/os and kubernetes.io/arch", apply: (*podBuilder).platform},
+		"ports":               {target: "Service ports and containerPorts", apply: (*podBuilder).ports},
+		"post_start":          {target: "container lifecycle.postStart (one plain command)", apply: (*podBuilder).postStart},
+		"pre_start":           {reason: "pre-start hooks run in a separate container; write an initContainer"},
+		"pre_stop":            {target: "container lifecycle.preStop (one plain command)", apply: (*podBuilder).preStop},
+		"privileged":          {target: "container securityContext.privileged", apply: (*podBuilder).privileged},
+		"profiles":            {target: "(applied while loading: only enabled services are converted)", apply: noop},
+		"provider":            {reason: "provider services are run by Docker Compose plugins"},
+		"pull_policy":         {target: "container imagePullPolicy", apply: (*podBuilder).pullPolicy},
+		"read_only":           {target: "container securityContext.readOnlyRootFilesystem", apply: (*podBuilder).readOnly},
+		"restart":             {target: "Job restartPolicy; Deployments always restart", apply: (*podBuilder).restart},
+		"runtime":             {reason: "a RuntimeClass must be installed in the cluster; set runtimeClassName yourself"},
+		"scale":               {target: "replicas", apply: noop},
+		"secrets":             {target: "Secret mounted at /run/secrets/<name> or the target", apply: (*podBuilder).secrets},
+		"security_opt":        {target: "no-new-privileges as securityContext.allowPrivilegeEscalation: false", apply: (*podBuilder).securityOpt},
+		"shm_size":            {target: "memory emptyDir mounted at /dev/shm", apply: (*podBuilder).shmSize},
+		"stdin_open":          {target: "container stdin", apply: (*podBuilder).stdinOpen},
+		"stop_grace_period":   {target: "pod terminationGracePeriodSeconds", apply: (*podBuilder).stopGracePeriod},
+		"stop_signal":         {reason: "lifecycle.stopSignal is an alpha feature (ContainerStopSignals); build STOPSIGNAL into the image"},
+		"storage_opt":         {reason: "storage driver options are node settings"},
+		"sysctls":             {target: "pod securityContext.sysctls", apply: (*podBuilder).sysctls},
+		"tmpfs":               {target: "memory emptyDir volumes", apply: (*podBuilder).tmpfs},
+		"tty":                 {target: "container tty", apply: (*podBuilder).tty},
+		"ulimits":             {reason: "Kubernetes has no per-pod ulimits; they are set by the container runtime on each node"},
+		"use_api_socket":      {reason: "the Docker API socket does not exist in a Kubernetes pod"},
+		"user":                {target: "container securityContext.runAsUser/runAsGroup (numeric)", apply: (*podBuilder).user},
+		"userns_mode":         {reason: "user namespaces are pod.spec.hostUsers, which has no Docker equivalent value"},
+		"uts":                 {reason: "Kubernetes has no host UTS namespace option"},
+		"volume_driver":       {reason: "volume drivers are storage classes in Kubernetes"},
+		"volumes":             {target: "PersistentVolumeClaims (named), emptyDir (anonymous, tmpfs); bind mounts are not converted", apply: (*podBuilder).volumes},
+		"volumes_from":        {reason: "pods cannot mount another pod's volumes; mount the same named volume"},
+		"working_dir":         {target: "container workingDir", apply: (*podBuilder).workingDir},
+	}
+}
+
+func noop(*podBuilder, string) {}
+
+// presentKeys lists the keys of s that carry a value in the model, sorted.
+// The model is what counts (keys from extends, include and anchors are
+// there); the source map only says where they were written.
+func presentKeys(s types.ServiceConfig) ([]string, error) {
+	b, err := yaml.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k == "name" || len(k) > 2 && k[:2] == "x-" {
+			continue // the map key itself; extensions are the user's own metadata
+		}
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys, nil
+}

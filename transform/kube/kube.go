@@ -1,0 +1,212 @@
+// Package kube converts a loaded compose project into Kubernetes objects.
+//
+// Convert is the one entry point. Every compose key of every service is
+// either mapped onto a Kubernetes field or reported as a Warning that says
+// where it was written and why it was not carried over; nothing is dropped
+// silently. The objects are typed k8s.io/api values; Encode and WriteDir
+// serialize them byte-for-byte reproducibly.
+//
+// This package links k8s.io/*, which costs every process that imports it
+// start-up time; only cmd/berth-kube imports it, never cmd/berth.
+package kube
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/berth-compose/berth/load"
+)
+
+// Options shape the conversion. The zero value is the documented default.
+type Options struct {
+	// VolumeSize is the storage request of a PersistentVolumeClaim whose
+	// volume has no kompose.volume.size label; empty means 1Gi.
+	VolumeSize string
+}
+
+// Object is one Kubernetes object of the output.
+type Object struct {
+	Kind string // Deployment, Service, ...
+	Name string
+	Obj  runtime.Object // a pointer to its k8s.io/api type
+}
+
+// Warning is a compose key (or part of one) that was not carried over, or
+// carried over with a change the user must know about.
+type Warning struct {
+	Path string        // model path: services.web.sysctls
+	Key  string        // what it is about, for counting: "sysctls", "volumes (bind)"
+	Pos  load.Position // where Path was written (file relative to the project directory)
+	Msg  string        // "not converted: ..." and the reason
+}
+
+func (w Warning) String() string {
+	return fmt.Sprintf("%s (%s): %s", w.Path, w.Pos, w.Msg)
+}
+
+// Result is the converted project.
+type Result struct {
+	Objects  []Object  // sorted: kind order, then name
+	Warnings []Warning // sorted by file position, then path
+}
+
+// Convert maps p onto Kubernetes objects. p should be loaded with
+// load.Options.KeepEnvFile and NoEnvResolution, so that env_file entries
+// stay files (they become ConfigMaps) instead of being inlined into the
+// environment. Convert reads the files of env_file, configs and secrets; it
+// reads nothing else from the machine it runs on.
+func Convert(p *load.Project, opts Options) (Result, error) {
+	if p == nil || p.Project == nil {
+		return Result{}, fmt.Errorf("no project to convert")
+	}
+	if opts.VolumeSize == "" {
+		opts.VolumeSize = "1Gi"
+	}
+	c := newConverter(p, opts)
+	if err := c.run(); err != nil {
+		return Result{}, err
+	}
+	return c.result(), nil
+}
+
+// kindOrder is the order objects are written in: what others refer to
+// first, so that `kubectl apply -f` of the stream creates referents first.
+var kindOrder = map[string]int{
+	"ConfigMap":             1,
+	"Secret":                2,
+	"PersistentVolumeClaim": 3,
+	"Service":               4,
+	"Deployment":            5,
+	"StatefulSet":           6,
+	"DaemonSet":             7,
+	"Job":                   8,
+	"Ingress":               9,
+	"NetworkPolicy":         10,
+}
+
+func (c *converter) result() Result {
+	objs := slices.Clone(c.objs)
+	slices.SortStableFunc(objs, func(a, b Object) int {
+		return cmp.Or(cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]), cmp.Compare(a.Name, b.Name))
+	})
+	warns := slices.Clone(c.warns)
+	slices.SortStableFunc(warns, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.Pos.File, b.Pos.File), cmp.Compare(a.Pos.Line, b.Pos.Line),
+			cmp.Compare(a.Pos.Column, b.Pos.Column), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Msg, b.Msg))
+	})
+	warns = slices.Compact(warns)
+	return Result{Objects: objs, Warnings: warns}
+}
+
+// converter holds the state of one conversion.
+type converter struct {
+	p     *load.Project
+	opts  Options
+	objs  []Object
+	warns []Warning
+
+	names   map[string]string // compose service -> Kubernetes name
+	taken   map[string]string // Kubernetes name -> compose service
+	reached map[string][]string
+	jobs    map[string]bool // services that become Jobs
+
+	pvcUsers    volumeUse       // named volume -> services that mount its claim
+	usedConfigs map[string]bool // top-level configs some service mounts
+	usedSecrets map[string]bool
+}
+
+func newConverter(p *load.Project, opts Options) *converter {
+	return &converter{
+		p:     p,
+		opts:  opts,
+		names: map[string]string{},
+		taken: map[string]string{},
+		jobs:  map[string]bool{},
+
+		usedConfigs: map[string]bool{},
+		usedSecrets: map[string]bool{},
+	}
+}
+
+func (c *converter) add(kind, name string, obj runtime.Object) {
+	c.objs = append(c.objs, Object{Kind: kind, Name: name, Obj: obj})
+}
+
+// warn records a warning about the model path built from segs; key names
+// what it is about in the per-key counts.
+func (c *converter) warn(key string, path string, format string, args ...any) {
+	c.warns = append(c.warns, Warning{Path: path, Key: key, Pos: c.pos(path), Msg: fmt.Sprintf(format, args...)})
+}
+
+// pos is where path was written, with the file relative to the project
+// directory so that warnings show no host paths and read the same on every
+// machine.
+func (c *converter) pos(path string) load.Position {
+	var pos load.Position
+	if c.p.Sources != nil {
+		pos = c.p.Sources.Nearest(path)
+	}
+	if pos.File != "" && filepath.IsAbs(pos.File) && c.p.WorkingDir != "" {
+		if rel, err := filepath.Rel(c.p.WorkingDir, pos.File); err == nil {
+			pos.File = filepath.ToSlash(rel)
+		}
+	}
+	return pos
+}
+
+func (c *converter) run() error {
+	services := c.p.Services
+	order := make([]string, 0, len(services))
+	for name := range services {
+		order = append(order, name)
+	}
+	slices.Sort(order)
+	for _, name := range order {
+		c.serviceName(name)
+	}
+	c.reached = reachedByName(c.p.Project)
+	c.chooseJobs()
+	vols := c.volumeUsers()
+	for _, name := range order {
+		if err := c.service(services[name], vols); err != nil {
+			return fmt.Errorf("service %s: %w", name, err)
+		}
+	}
+	c.topLevel(vols)
+	c.networkPolicies()
+	return nil
+}
+
+// chooseJobs marks the one-shot services (restart "no" or on-failure) that
+// another service waits for with service_completed_successfully: those run
+// to completion, so they become Jobs.
+func (c *converter) chooseJobs() {
+	for _, s := range c.p.Services {
+		for dep, d := range s.DependsOn {
+			if d.Condition != types.ServiceConditionCompletedSuccessfully {
+				continue
+			}
+			if t, ok := c.p.Services[dep]; ok && oneShot(t.Restart) {
+				c.jobs[dep] = true
+			}
+		}
+	}
+}
+
+func oneShot(restart string) bool {
+	return restart == "" || restart == types.RestartPolicyNo || strings.HasPrefix(restart, types.RestartPolicyOnFailure)
+}
+
+// svcPath is the model path of key under service s.
+func svcPath(s string, segs ...any) string {
+	return load.PathOf(append([]any{"services", s}, segs...)...)
+}
+
+// topPath is the model path of a top-level element.
+func topPath(segs ...any) string { return load.PathOf(segs...) }
