@@ -191,10 +191,11 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		fmt.Fprintln(a.out)
 	}
 	began := time.Now()
+	var kept keptCounter // recreates skipped because a rebuilt image kept its ID
 	err = apply.Execute(ctx, d, plan, apply.ExecOptions{
 		Parallel:    o.parallel,
 		WaitTimeout: time.Duration(o.waitTimeout) * time.Second,
-		Progress:    prog.Event,
+		Progress:    kept.count(prog.Event),
 	})
 	prog.Close()
 	if err != nil {
@@ -205,7 +206,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	}
 	create, recreate, start, remove := plan.Counts()
 	fmt.Fprintf(a.out, "Apply complete in %.1fs: %d created, %d recreated, %d started, %d removed.\n",
-		time.Since(began).Seconds(), create, recreate, start, remove)
+		time.Since(began).Seconds(), create, recreate-kept.n(), start, remove)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -35,3 +36,21 @@ func (a *app) downImages(ctx context.Context, mode string, obs *apply.Observed) 
 	}
 	return apply.DownImages(mode, p, obs)
 }
+
+// keptCounter counts the conditional recreates (apply --build, pull_policy
+// always) that kept their container because the image did not change, so
+// that the summary does not count them as recreated.
+type keptCounter struct{ kept atomic.Int64 }
+
+func (k *keptCounter) count(next func(apply.Event)) func(apply.Event) {
+	return func(e apply.Event) {
+		if e.Status == "Unchanged" {
+			k.kept.Add(1)
+		}
+		if next != nil {
+			next(e)
+		}
+	}
+}
+
+func (k *keptCounter) n() int { return int(k.kept.Load()) }
