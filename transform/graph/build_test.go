@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,9 +93,9 @@ func TestBuild(t *testing.T) {
 				Mounts:  []string{"anonymous volume /anon"},
 				Volumes: []VolumeMount{{Volume: "data", Target: "/var/lib/postgresql/data"}},
 			},
-			{Name: "init", Image: "build: ./init", Network: "back"},
+			{Name: "init", Image: "build: ./init", Networks: []string{"back"}},
 			{
-				Name: "web", Image: "nginx", Network: "front", Others: []string{"aaa", "back"},
+				Name: "web", Image: "nginx", Networks: []string{"front", "aaa", "back"},
 				Ports: []string{
 					// By container port, then protocol.
 					"53:53/tcp", "53:53/udp", "[::1]:5353:53/udp", "8000-8002:80-82/tcp",
@@ -290,3 +291,48 @@ func TestHostileNamesGraphviz(t *testing.T) {
 }
 
 var svgText = regexp.MustCompile(`<text[^>]*>([^<]*)</text>`)
+
+// FuzzNames draws a two-service project whose names, image and paths come
+// from the fuzzer and checks that both outputs parse and show exactly what
+// the graph holds, with every label reading back as the name.
+func FuzzNames(f *testing.F) {
+	for i, n := range hostileNames {
+		f.Add(n, hostileNames[(i+1)%len(hostileNames)], hostileNames[(i+2)%len(hostileNames)])
+	}
+	f.Fuzz(func(t *testing.T, service, network, volume string) {
+		other := service + "2"
+		p := &types.Project{Name: service, WorkingDir: "/w", Services: types.Services{
+			service: {
+				Name: service, Image: network + volume,
+				Networks:  map[string]*types.ServiceNetworkConfig{network: nil, network + "2": nil},
+				Volumes:   []types.ServiceVolumeConfig{{Type: types.VolumeTypeVolume, Source: volume, Target: "/" + service}},
+				DependsOn: types.DependsOnConfig{other: {Condition: network, Required: true}},
+			},
+			other: {Name: other, Networks: map[string]*types.ServiceNetworkConfig{network + "2": nil}},
+		}}
+		g := Build(p)
+		var mmd, dot bytes.Buffer
+		if err := Mermaid(&mmd, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := DOT(&dot, g); err != nil {
+			t.Fatal(err)
+		}
+		checkParsed(t, g, mmd.String(), dot.String())
+		mg, err := parseMermaid(mmd.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		dg, err := parseDOT(dot.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Join(serviceLines(g.Services[slices.IndexFunc(g.Services, func(s Service) bool { return s.Name == service })]), "\n")
+		if got := mg.nodes[serviceID(service)].label; got != mermaidShown(want) {
+			t.Errorf("Mermaid label %q, want %q", got, mermaidShown(want))
+		}
+		if got := dotLabel(dg.nodes[serviceID(service)]["label"]); got != dotShown(want) {
+			t.Errorf("DOT label %q, want %q", got, dotShown(want))
+		}
+	})
+}

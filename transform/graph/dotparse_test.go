@@ -30,7 +30,7 @@ type dotEdge struct {
 }
 
 type dotTok struct {
-	kind string // "id" (identifier, numeral, string, html), or the punctuation itself
+	kind string // "id" (identifier, numeral, string, html), "kw" (an unquoted keyword), or the punctuation itself
 	text string // for "id": the value (strings unquoted, \" unescaped)
 	pos  int
 }

@@ -59,11 +59,10 @@ type Service struct {
 	Name  string
 	Image string // the image, or "build: CONTEXT" for a service that is only built
 
-	// Network is the primary network (the group the box sits in), Others the
-	// remaining networks, sorted. NetworkMode is set instead when the service
-	// uses network_mode.
-	Network     string
-	Others      []string
+	// Networks holds the primary network first (the group the box sits
+	// in), then the others by name; it is empty when the service is on no
+	// network, and NetworkMode is set when it uses network_mode.
+	Networks    []string
 	NetworkMode string
 
 	Ports     []string      // "8000:80/tcp", "127.0.0.1:*:80/tcp", ranges merged
@@ -82,6 +81,17 @@ type Dependency struct {
 	Condition string // service_started, service_healthy, service_completed_successfully
 	Required  bool
 	Restart   bool
+}
+
+// Grouped tells whether the box sits in a network's group.
+func (s Service) Grouped() bool { return len(s.Networks) > 0 }
+
+// OtherNetworks are the networks joined by a dotted line.
+func (s Service) OtherNetworks() []string {
+	if len(s.Networks) == 0 {
+		return nil
+	}
+	return s.Networks[1:]
 }
 
 // Label is the text on the dependency's arrow.
@@ -158,8 +168,7 @@ func Build(p *types.Project) *Graph {
 		if sc.NetworkMode != "" {
 			s.NetworkMode = sc.NetworkMode
 		} else if byPriority := sc.NetworksByPriority(); len(byPriority) > 0 {
-			s.Network = byPriority[0]
-			s.Others = slices.Sorted(slices.Values(byPriority[1:]))
+			s.Networks = append([]string{byPriority[0]}, slices.Sorted(slices.Values(byPriority[1:]))...)
 			for i, n := range byPriority {
 				nw := networks[n]
 				if nw == nil {

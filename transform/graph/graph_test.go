@@ -159,6 +159,13 @@ func TestCorpusAll(t *testing.T) {
 // accept the DOT output.
 func checkRendered(t *testing.T, g *Graph, mmd, dot string) {
 	t.Helper()
+	checkParsed(t, g, mmd, dot)
+	runDot(t, dot)
+}
+
+// checkParsed is checkRendered without Graphviz.
+func checkParsed(t testing.TB, g *Graph, mmd, dot string) {
+	t.Helper()
 	mg, err := parseMermaid(mmd)
 	if err != nil {
 		t.Fatalf("Mermaid output does not parse: %v\n%s", err, mmd)
@@ -183,23 +190,21 @@ func checkRendered(t *testing.T, g *Graph, mmd, dot string) {
 		if !ok || !strings.HasPrefix(dotLabel(dn["label"])+"\n", dotShown(s.Name)+"\n") {
 			t.Errorf("DOT: service %q: node %v (found %v)", s.Name, dn, ok)
 		}
-		wantSub := ""
-		if s.Network != "" {
-			wantSub = networkID(s.Network)
+		wantSub, wantCluster := "", ""
+		if s.Grouped() {
+			wantSub = networkID(s.Networks[0])
+			wantCluster = "cluster_" + wantSub
 		}
 		if got := mg.inside[serviceID(s.Name)]; got != wantSub {
 			t.Errorf("Mermaid: %q is in subgraph %q, want %q", s.Name, got, wantSub)
 		}
-		if wantSub != "" {
-			wantSub = "cluster_" + wantSub
-		}
-		if got := dg.parent[serviceID(s.Name)]; got != wantSub {
-			t.Errorf("DOT: %q is in subgraph %q, want %q", s.Name, got, wantSub)
+		if got := dg.parent[serviceID(s.Name)]; got != wantCluster {
+			t.Errorf("DOT: %q is in subgraph %q, want %q", s.Name, got, wantCluster)
 		}
 		for _, d := range s.DependsOn {
 			wantEdges = append(wantEdges, edge{serviceID(s.Name), serviceID(d.Service), d.Label()})
 		}
-		for _, n := range s.Others {
+		for _, n := range s.OtherNetworks() {
 			wantEdges = append(wantEdges, edge{serviceID(s.Name), networkID(n), ""})
 		}
 		for _, m := range s.Volumes {
@@ -253,7 +258,6 @@ func checkRendered(t *testing.T, g *Graph, mmd, dot string) {
 	if !slices.Equal(wantD, gotD) {
 		t.Errorf("DOT edges:\n got %q\nwant %q", gotD, wantD)
 	}
-	runDot(t, dot)
 }
 
 // runDot feeds the DOT output to Graphviz when it is installed (Debian's

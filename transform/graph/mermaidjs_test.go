@@ -93,7 +93,7 @@ func TestMermaidJS(t *testing.T) {
 			for _, d := range s.DependsOn {
 				wantEdges = append(wantEdges, serviceID(s.Name)+" "+serviceID(d.Service)+" "+trim(mermaidShown(d.Label())))
 			}
-			for _, n := range s.Others {
+			for _, n := range s.OtherNetworks() {
 				want[networkID(n)] = vertices[networkID(n)] // an edge to a subgraph makes Mermaid list it as a vertex too
 				wantEdges = append(wantEdges, serviceID(s.Name)+" "+networkID(n)+" ")
 			}

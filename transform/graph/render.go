@@ -79,7 +79,7 @@ func serviceLines(s Service) []string {
 func Mermaid(w io.Writer, g *Graph) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	p("%%%% berth graph of project %s\n", mermaidComment(g.Project))
+	p("%%%% berth graph of project %s\n", oneLine(g.Project))
 	p("flowchart LR\n")
 	node := func(indent string, s Service) {
 		var label []string
@@ -103,7 +103,7 @@ func Mermaid(w io.Writer, g *Graph) error {
 		p("  end\n")
 	}
 	for _, s := range g.Services {
-		if s.Network == "" {
+		if !s.Grouped() {
 			node("  ", s)
 		}
 	}
@@ -120,7 +120,7 @@ func Mermaid(w io.Writer, g *Graph) error {
 		}
 	}
 	for _, s := range g.Services {
-		for _, n := range s.Others {
+		for _, n := range s.OtherNetworks() {
 			p("  %s -.- %s\n", serviceID(s.Name), networkID(n))
 		}
 	}
@@ -161,8 +161,8 @@ func mermaidText(s string) string {
 	return b.String()
 }
 
-// mermaidComment keeps a comment on its one line.
-func mermaidComment(s string) string {
+// oneLine keeps the project name in a comment on the comment's line.
+func oneLine(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
@@ -179,7 +179,7 @@ func mermaidComment(s string) string {
 func DOT(w io.Writer, g *Graph) error {
 	bw := bufio.NewWriter(w)
 	p := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	p("// berth graph of project %s\n", mermaidComment(g.Project))
+	p("// berth graph of project %s\n", oneLine(g.Project))
 	p("digraph %s {\n", dotString(g.Project))
 	p("  rankdir=LR;\n  compound=true;\n  node [shape=box];\n")
 	node := func(indent string, s Service) {
@@ -203,7 +203,7 @@ func DOT(w io.Writer, g *Graph) error {
 		p("  }\n")
 	}
 	for _, s := range g.Services {
-		if s.Network == "" {
+		if !s.Grouped() {
 			node("  ", s)
 		}
 	}
@@ -220,7 +220,7 @@ func DOT(w io.Writer, g *Graph) error {
 		}
 	}
 	for _, s := range g.Services {
-		for _, n := range s.Others {
+		for _, n := range s.OtherNetworks() {
 			p("  %s -> %s [lhead=%s, style=dotted, arrowhead=none];\n",
 				dotString(serviceID(s.Name)), dotString(networkID(n)), dotString("cluster_"+networkID(n)))
 		}
