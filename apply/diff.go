@@ -215,7 +215,10 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			d := s.DependsOn[dep]
 			after = append(after, svcSteps[dep]...)
 			if _, ok := q.Services[dep]; !ok {
-				continue // not selected or disabled and not required
+				if !d.Required {
+					b.plan.Warnings = append(b.plan.Warnings, fmt.Sprintf("service %s: optional dependency %s (required: false) is not enabled; %s starts without it", name, dep, name))
+				}
+				continue // not selected (--no-deps), or disabled and not required
 			}
 			waits = append(waits, Wait{Service: dep, Condition: condition(d), Required: d.Required})
 		}
@@ -276,6 +279,8 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			}
 		}
 	}
+
+	b.restartDependents(q, byService, svcSteps)
 
 	if opts.Wait {
 		for _, name := range transform.ServiceOrder(q) {

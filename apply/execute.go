@@ -179,6 +179,8 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		return x.start(ctx, s, id, start)
 	case Start:
 		return x.start(ctx, s, s.OldID, start)
+	case Restart:
+		return x.restart(ctx, s, start)
 	case Remove:
 		x.event(s.Resource, "Removing", 0, "")
 		if err := x.stopRemove(ctx, s.OldID); err != nil {

@@ -77,8 +77,9 @@ type Step struct {
 	Actions  []string `json:"actions"` // the wire spelling: a recreate is ["remove","create"]
 	Service  string   `json:"service,omitempty"`
 	Reasons  []Reason `json:"reasons,omitempty"`
-	After    []int    `json:"after,omitempty"` // IDs of steps this one waits for
-	Waits    []Wait   `json:"waits,omitempty"` // depends_on conditions checked before starting
+	After    []int    `json:"after,omitempty"`   // IDs of steps this one waits for
+	Waits    []Wait   `json:"waits,omitempty"`   // depends_on conditions checked before starting
+	Timeout  *int     `json:"timeout,omitempty"` // restart: seconds to wait for the stop before killing
 
 	// What Execute needs, by action.
 	Name      string         `json:"name"`                   // container, network or volume name, or image reference
@@ -148,7 +149,8 @@ type Plan struct {
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
 
-// Counts returns how many steps create, recreate, start and remove.
+// Counts returns how many steps create, recreate, start (or restart) and
+// remove.
 func (p *Plan) Counts() (create, recreate, start, remove int) {
 	for _, s := range p.Steps {
 		switch s.Action {
@@ -156,7 +158,7 @@ func (p *Plan) Counts() (create, recreate, start, remove int) {
 			create++
 		case Recreate:
 			recreate++
-		case Start:
+		case Start, Restart:
 			start++
 		case Remove, RemoveNetwork, RemoveVolume:
 			remove++
@@ -211,7 +213,7 @@ func (p *Plan) Validate() error {
 			if s.Build == nil {
 				return fmt.Errorf("plan step %d has no build spec", s.ID)
 			}
-		case Pull, Start, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
+		case Pull, Start, Restart, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
 		default:
 			return fmt.Errorf("plan step %d: unknown action %q", s.ID, s.Action)
 		}

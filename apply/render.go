@@ -73,7 +73,7 @@ func ReadFile(path string) (*Plan, error) {
 
 var symbols = map[Action]string{
 	Create: "+", CreateNetwork: "+", CreateVolume: "+", Pull: "+",
-	Recreate: "~", Start: ">",
+	Recreate: "~", Start: ">", Restart: ">",
 	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
 	Build: "+", RemoveImage: "-",
 }
@@ -102,7 +102,7 @@ func WriteHuman(w io.Writer, p *Plan) error {
 		var detailed []Reason
 		for _, r := range s.Reasons {
 			if r.Field == "" {
-				simple = append(simple, string(r.Code))
+				simple = append(simple, r.text())
 			} else {
 				detailed = append(detailed, r)
 			}

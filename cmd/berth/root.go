@@ -103,7 +103,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.SetVersionTemplate("berth {{.Version}}\n")
 	a.project.Register(root.PersistentFlags())
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.graphCommand(), a.convertCommand())
+	root.AddCommand(a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.graphCommand(), a.convertCommand(), a.restartCommand())
 	return root
 }
 

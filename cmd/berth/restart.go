@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/apply/progress"
+)
+
+type restartOptions struct {
+	timeout  int
+	noDeps   bool
+	progress string
+}
+
+const restartHelp = `Restart the project's containers.
+
+Each container is stopped (killed after --timeout seconds) and started
+again, dependencies before the services that depend on them. Naming services
+restarts those, and with them every service that declares depends_on with
+restart: true on one of them (unless --no-deps), as Docker Compose does.
+
+The containers are found by Docker Compose's labels: restart works on what
+"docker compose up" created, and without the compose files when -p names the
+project. It does not apply changes made to the files; that is "berth apply".`
+
+func (a *app) restartCommand() *cobra.Command {
+	var o restartOptions
+	cmd := &cobra.Command{
+		Use:   "restart [flags] [SERVICE...]",
+		Short: "Restart the project's containers",
+		Long:  restartHelp,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runRestart(cmd, o, args)
+		},
+	}
+	f := cmd.Flags()
+	f.IntVarP(&o.timeout, "timeout", "t", 0, "Seconds to wait for a container to stop before killing it (default: its stop_grace_period, else 10)")
+	f.BoolVar(&o.noDeps, "no-deps", false, "Do not also restart the services that depend on the named ones with restart: true")
+	bindProgress(cmd, &o.progress)
+	return cmd
+}
+
+func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string) error {
+	ctx := cmd.Context()
+	if o.timeout < 0 {
+		return usageError{errors.New("--timeout must not be negative")}
+	}
+	prog, mode, err := a.progressFor(o.progress)
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	name, err := a.projectName(ctx)
+	if err != nil {
+		return err
+	}
+	d, err := apply.NewClient()
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	obs, err := apply.Observe(ctx, d, name)
+	if err != nil {
+		return err
+	}
+	ro := apply.RestartOptions{Services: services, NoDeps: o.noDeps}
+	if cmd.Flags().Changed("timeout") {
+		ro.Timeout = &o.timeout
+	}
+	plan, err := apply.RestartPlan(obs, ro)
+	if err != nil {
+		return usageError{err}
+	}
+	began := time.Now()
+	err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
+	prog.Close()
+	if err != nil {
+		return fmt.Errorf("restart failed: %w", err)
+	}
+	if mode != progress.Quiet {
+		fmt.Fprintf(a.out, "Restart complete in %.1fs: %d restarted.\n", time.Since(began).Seconds(), len(plan.Steps))
+	}
+	return nil
+}
