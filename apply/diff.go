@@ -241,20 +241,24 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		}
 		slices.Sort(after)
 		after = slices.Compact(after)
+		rs, err := resolveServiceRefs(s, hashes[name], b.refTargets(q, byService))
+		if err != nil {
+			return nil, err
+		}
 		for n := 1; n <= scaleOf(s); n++ {
-			spec, err := containerSpec(q, s, n, hashes[name], imageID, opts)
+			spec, err := containerSpec(q, rs.spec, n, rs.hash, imageID, opts)
 			if err != nil {
 				return nil, err
 			}
 			cname := ContainerName(q.Name, s, n)
-			step := Step{Resource: "container:" + cname, Service: name, Name: cname, After: after, Waits: waits}
+			step := Step{Resource: "container:" + cname, Service: name, Name: cname, After: after, Waits: waits, Refs: rs.refs, HashInput: rs.hashInput}
 			c, ok := existing[n]
 			if !ok {
 				step.Action, step.Container, step.Reasons = Create, spec, []Reason{{Code: Missing}}
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
 			}
-			reasons := recreateReasons(c, s, spec, hashes[name], imageID, opts)
+			reasons := rs.recreateReasons(c, s, spec, imageID, opts)
 			if c.Name != cname {
 				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Old: c.Name, New: cname})
 			}

@@ -206,7 +206,11 @@ func (x *executor) run(ctx context.Context, s Step) error {
 // create makes the container under name, attached to its first network at
 // create time and to the others afterwards.
 func (x *executor) create(ctx context.Context, s Step, name string) (string, error) {
-	spec := x.withImageLabel(s.Container)
+	spec, err := x.resolveRefs(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	spec = x.withImageLabel(spec)
 	var nc *network.NetworkingConfig
 	if len(spec.Networks) > 0 {
 		nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{spec.Networks[0].Network: spec.Networks[0].Endpoint}}

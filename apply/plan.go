@@ -80,6 +80,12 @@ type Step struct {
 	After    []int    `json:"after,omitempty"`   // IDs of steps this one waits for
 	Waits    []Wait   `json:"waits,omitempty"`   // depends_on conditions checked before starting
 	Timeout  *int     `json:"timeout,omitempty"` // restart: seconds to wait for the stop before killing
+	// Refs name containers the plan creates or recreates whose IDs this
+	// step's container refers to (network_mode: service:X, volumes_from);
+	// Execute replaces their placeholders in the spec and in HashInput, and
+	// hashes HashInput into the config-hash label.
+	Refs      []string `json:"refs,omitempty"`
+	HashInput string   `json:"hash_input,omitempty"`
 
 	// What Execute needs, by action.
 	Name      string         `json:"name"`                   // container, network or volume name, or image reference
@@ -201,6 +207,9 @@ func (p *Plan) Validate() error {
 			if s.Container == nil || s.Container.Config == nil || s.Container.HostConfig == nil {
 				return fmt.Errorf("plan step %d (%s %s) has no container spec", s.ID, s.Action, s.Resource)
 			}
+			if len(s.Refs) > 0 && s.HashInput == "" {
+				return fmt.Errorf("plan step %d (%s %s) refers to containers but has no hash input", s.ID, s.Action, s.Resource)
+			}
 		case CreateNetwork:
 			if s.Network == nil {
 				return fmt.Errorf("plan step %d has no network spec", s.ID)
@@ -268,6 +277,9 @@ func (p *Plan) Masked() *Plan {
 			}
 		}
 		s.Build = s.Build.masked()
+		if s.HashInput != "" {
+			s.HashInput = Masked // holds the environment
+		}
 		if s.Container != nil && s.Container.Config != nil {
 			c := *s.Container
 			cfg := *c.Config

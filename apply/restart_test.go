@@ -5,18 +5,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/compose-spec/compose-go/v2/types"
 )
 
 func TestDiffRestartsDependentsOfRecreatedService(t *testing.T) {
 	compose := strings.Replace(shopCompose, "        condition: service_healthy\n", "        condition: service_healthy\n        restart: true\n", 1)
-	obs := converged(t, mustDiff(t, loadProject(t, compose), &Observed{Project: "shop", Images: images()}), &Observed{Project: "shop", Images: images()})
+	obs := converged(t, mustDiff(t, loadProject(t, compose), &Observed{Project: "shop", Images: images()}, Options{}), &Observed{Project: "shop", Images: images()})
 
 	// redis changes: it is recreated and web, which depends on it with
 	// restart: true, is restarted after it.
 	changed := loadProject(t, strings.Replace(compose, "REDIS_PASSWORD: ${REDIS_PASSWORD}\n    healthcheck", "REDIS_PASSWORD: ${REDIS_PASSWORD}\n      MAXMEM: 1g\n    healthcheck", 1))
-	plan := mustDiff(t, changed, obs)
+	plan := mustDiff(t, changed, obs, Options{})
 	got := summary(plan)
 	want := []string{
 		"recreate container:shop-redis-1 config_changed services.redis.environment.MAXMEM",
@@ -38,7 +36,7 @@ func TestDiffRestartsDependentsOfRecreatedService(t *testing.T) {
 
 	// Without restart: true nothing happens to web.
 	plain := loadProject(t, strings.Replace(shopCompose, "REDIS_PASSWORD: ${REDIS_PASSWORD}\n    healthcheck", "REDIS_PASSWORD: ${REDIS_PASSWORD}\n      MAXMEM: 1g\n    healthcheck", 1))
-	if got := summary(mustDiff(t, plain, obs)); len(got) != 1 {
+	if got := summary(mustDiff(t, plain, obs, Options{})); len(got) != 1 {
 		t.Errorf("plan without restart: true %v, want only the recreate", got)
 	}
 }
@@ -56,7 +54,7 @@ services:
     image: berth-e2e-app:test
     profiles: [cache]
 `)
-	plan := mustDiff(t, p, &Observed{Project: "shop", Images: images()})
+	plan := mustDiff(t, p, &Observed{Project: "shop", Images: images()}, Options{})
 	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "optional dependency cache (required: false) is not enabled") {
 		t.Errorf("warnings %q", plan.Warnings)
 	}
@@ -68,15 +66,6 @@ services:
 			t.Errorf("step waits for a service that is not there: %+v", s.Waits)
 		}
 	}
-}
-
-func mustDiff(t *testing.T, p *types.Project, obs *Observed) *Plan {
-	t.Helper()
-	plan, err := Diff(p, obs, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return plan
 }
 
 // restartObserved is a project of three services as Observe reads it:

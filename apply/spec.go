@@ -281,14 +281,13 @@ func containerSpec(p *types.Project, s types.ServiceConfig, n int, hash, imageID
 		} else {
 			hc.NetworkMode = "none"
 		}
-	case strings.HasPrefix(mode, "service:"):
-		return nil, fmt.Errorf("service %s: network_mode %q is not supported yet", s.Name, mode)
+	case strings.HasPrefix(mode, types.ServicePrefix):
+		// Diff resolves service references before it gets here.
+		return nil, fmt.Errorf("service %s: network_mode %q was not resolved", s.Name, mode)
 	default:
 		hc.NetworkMode = container.NetworkMode(mode)
 	}
-	if len(s.VolumesFrom) > 0 {
-		return nil, fmt.Errorf("service %s: volumes_from is not supported yet", s.Name)
-	}
+	hc.VolumesFrom = s.VolumesFrom // resolved by Diff: container IDs or names
 	return spec, nil
 }
 

@@ -16,6 +16,18 @@ import (
 // policy, scale, replicas, depends_on, profiles). Plan and apply must both
 // use this one function, or they disagree about what changed.
 func ServiceHash(s types.ServiceConfig) (string, error) {
+	b, err := ServiceHashJSON(s)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// ServiceHashJSON is the JSON that ServiceHash hashes. Apply keeps it when a
+// value in it (a container ID that network_mode: service:X resolves to) is
+// known only once the plan runs.
+func ServiceHashJSON(s types.ServiceConfig) ([]byte, error) {
 	s.Build = nil
 	s.PullPolicy = ""
 	s.Scale = nil
@@ -28,10 +40,9 @@ func ServiceHash(s types.ServiceConfig) (string, error) {
 	s.Profiles = nil
 	b, err := json.Marshal(s)
 	if err != nil {
-		return "", fmt.Errorf("hashing service %s: %w", s.Name, err)
+		return nil, fmt.Errorf("hashing service %s: %w", s.Name, err)
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	return b, nil
 }
 
 // ServiceHashes returns `name hash` for the named services (all when names

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply"
@@ -24,6 +25,7 @@ type diffFlags struct {
 	showSensitive bool
 	build         bool
 	noBuild       bool
+	noDeps        bool
 }
 
 func (o *diffFlags) bind(cmd *cobra.Command) {
@@ -34,17 +36,25 @@ func (o *diffFlags) bind(cmd *cobra.Command) {
 	f.BoolVar(&o.showSensitive, "show-sensitive", false, "Show secret-looking values instead of masking them")
 	f.BoolVar(&o.build, "build", false, "Build every image that has a build: section, even if it is present")
 	f.BoolVar(&o.noBuild, "no-build", false, "Never build images; a missing image is pulled or an error")
+	f.BoolVar(&o.noDeps, "no-deps", false, "With SERVICE arguments: leave their dependencies out (as docker compose up --no-deps)")
 }
 
 // loadForApply loads the project the way `docker compose up` does: env_file
 // kept for apply.Prepare to merge, services named on the command line (with
 // their dependencies) selected.
-func (a *app) loadForApply(ctx context.Context, services []string) (*load.Project, error) {
+// With noDeps only the named services are selected; their dependencies are
+// neither created nor waited for.
+func (a *app) loadForApply(ctx context.Context, services []string, noDeps bool) (*load.Project, error) {
 	lo := a.loadOptions()
 	lo.NoEnvResolution = true
 	lo.KeepEnvFile = true
 	lo.Services = services
-	return load.Load(ctx, lo)
+	p, err := load.Load(ctx, lo)
+	if err != nil || !noDeps || len(services) == 0 {
+		return p, err
+	}
+	p.Project, err = p.Project.WithSelectedServices(services, types.IgnoreDependencies)
+	return p, err
 }
 
 func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
@@ -166,7 +176,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 			return fmt.Errorf("saved plan %s is stale: %s\nrun \"berth plan\" again", args[0], why)
 		}
 	} else {
-		p, err := a.loadForApply(ctx, args)
+		p, err := a.loadForApply(ctx, args, o.noDeps)
 		if err != nil {
 			return inputError{err}
 		}

@@ -66,7 +66,7 @@ func (a *app) runPlan(cmd *cobra.Command, o planOptions, args []string) error {
 	if o.format != "text" && o.format != "json" {
 		return usageError{fmt.Errorf("unknown format %q: want text or json", o.format)}
 	}
-	p, err := a.loadForApply(ctx, args)
+	p, err := a.loadForApply(ctx, args, o.noDeps)
 	if err != nil {
 		return inputError{err}
 	}
