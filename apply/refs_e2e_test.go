@@ -1,0 +1,149 @@
+package apply
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+)
+
+// refsE2ECompose: web shares db's network namespace (it reaches kv on
+// 127.0.0.1, which only works inside db's namespace), reader mounts db's
+// volumes, and cache restarts when db is recreated (restart: true).
+const refsE2ECompose = `services:
+  db:
+    image: berth-e2e-app:test
+    command: ["kv"]
+    environment:
+      GEN: "1"
+    volumes:
+      - dbdata:/data
+  web:
+    image: berth-e2e-app:test
+    command: ["web"]
+    network_mode: service:db
+    environment:
+      KV_ADDR: 127.0.0.1:6379
+    healthcheck:
+      test: ["CMD", "/app", "probe", "http://127.0.0.1:8000/"]
+      interval: 1s
+      retries: 30
+  reader:
+    image: berth-e2e-app:test
+    command: ["proxy"]
+    environment:
+      UPSTREAM: http://127.0.0.1:1
+    volumes_from:
+      - db:ro
+  cache:
+    image: berth-e2e-app:test
+    command: ["kv"]
+    depends_on:
+      db:
+        condition: service_started
+        restart: true
+volumes:
+  dbdata: {}
+`
+
+func inspect(t *testing.T, d *Engine, name string) container.InspectResponse {
+	t.Helper()
+	in, err := d.ContainerInspect(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+func TestE2EServiceReferencesAndRestart(t *testing.T) {
+	d := e2eDocker(t)
+	pr := newE2EProject(t, d, "")
+	p := pr.load(refsE2ECompose)
+	if err := pr.execute(pr.plan(p), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	name := func(svc string) string { return pr.name + "-" + svc + "-1" }
+	db, web, reader := inspect(t, d, name("db")), inspect(t, d, name("web")), inspect(t, d, name("reader"))
+	if got := string(web.HostConfig.NetworkMode); got != "container:"+db.ID {
+		t.Errorf("web network mode %q, want container:%s", got, db.ID)
+	}
+	if web.State.Health == nil || web.State.Health.Status != "healthy" {
+		t.Errorf("web (reaching kv on 127.0.0.1 through db's namespace) is not healthy: %+v", web.State.Health)
+	}
+	if got := reader.HostConfig.VolumesFrom; !slices.Equal(got, []string{db.ID + ":ro"}) {
+		t.Errorf("reader volumes_from %q", got)
+	}
+	if !slices.ContainsFunc(reader.Mounts, func(m container.MountPoint) bool {
+		return m.Destination == "/data" && m.Name == pr.name+"_dbdata" && !m.RW
+	}) {
+		t.Errorf("reader does not mount db's volume read-only: %+v", reader.Mounts)
+	}
+	if plan := pr.plan(p); !plan.Empty() {
+		t.Fatalf("plan after apply is not empty: %v", summary(plan))
+	}
+
+	// Changing db recreates it, recreates web and reader (their hashes
+	// follow db's ID) and restarts cache (restart: true).
+	cacheBefore := inspect(t, d, name("cache"))
+	changed := pr.load(strings.Replace(refsE2ECompose, `GEN: "1"`, `GEN: "2"`, 1))
+	plan := pr.plan(changed)
+	want := []string{
+		"recreate container:" + name("db") + " config_changed services.db.environment.GEN",
+		"recreate container:" + name("reader") + " dependency_recreated",
+		"recreate container:" + name("web") + " dependency_recreated",
+		"restart container:" + name("cache") + " dependency_recreated",
+	}
+	if got := summary(plan); !slices.Equal(got, want) {
+		t.Fatalf("plan after db changed: %v, want %v", got, want)
+	}
+	if err := pr.execute(plan, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	db2, web2 := inspect(t, d, name("db")), inspect(t, d, name("web"))
+	if db2.ID == db.ID || web2.ID == web.ID || string(web2.HostConfig.NetworkMode) != "container:"+db2.ID {
+		t.Errorf("after the recreate: db %.12s→%.12s, web %.12s→%.12s on %s", db.ID, db2.ID, web.ID, web2.ID, web2.HostConfig.NetworkMode)
+	}
+	cacheAfter := inspect(t, d, name("cache"))
+	if cacheAfter.ID != cacheBefore.ID || cacheAfter.State.StartedAt == cacheBefore.State.StartedAt || !cacheAfter.State.Running {
+		t.Errorf("cache not restarted in place: id %.12s→%.12s, started %s→%s", cacheBefore.ID, cacheAfter.ID, cacheBefore.State.StartedAt, cacheAfter.State.StartedAt)
+	}
+	if plan := pr.plan(changed); !plan.Empty() {
+		t.Fatalf("plan after the second apply is not empty: %v", summary(plan))
+	}
+
+	// berth restart db: db, then the services that depend on it with
+	// restart: true: cache, and web (network_mode: service:db implies it,
+	// and web must rejoin db's new namespace); same containers.
+	ten := 10
+	rp, err := RestartPlan(pr.observe(), RestartOptions{Services: []string{"db"}, Timeout: &ten})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(rp); !slices.Equal(got, []string{"restart container:" + name("db") + " requested", "restart container:" + name("cache") + " requested", "restart container:" + name("web") + " requested"}) {
+		t.Fatalf("restart plan %v", got)
+	}
+	var order []string
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	err = Execute(ctx, d, rp, ExecOptions{Progress: func(e Event) {
+		if e.Status == "Started" {
+			order = append(order, e.Resource)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 3 || order[0] != "container:"+name("db") {
+		t.Errorf("restart order %v", order)
+	}
+	db3, cache3, web3 := inspect(t, d, name("db")), inspect(t, d, name("cache")), inspect(t, d, name("web"))
+	if !web3.State.Running || string(web3.HostConfig.NetworkMode) != "container:"+db3.ID {
+		t.Errorf("web after the restart: running %t on %s", web3.State.Running, web3.HostConfig.NetworkMode)
+	}
+	if db3.ID != db2.ID || db3.State.StartedAt == db2.State.StartedAt || !db3.State.Running || cache3.State.StartedAt == cacheAfter.State.StartedAt {
+		t.Errorf("restart: db %.12s started %s→%s, cache started %s→%s", db3.ID, db2.State.StartedAt, db3.State.StartedAt, cacheAfter.State.StartedAt, cache3.State.StartedAt)
+	}
+}
