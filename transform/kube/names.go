@@ -81,8 +81,8 @@ func (c *converter) serviceName(name string) string {
 
 // nameReason says why a name had to change.
 func nameReason(name string) string {
-	if errs := validation.IsDNS1035Label(name); len(errs) > 0 {
-		return "not a valid Kubernetes name (" + errs[0] + "); other services must reach it by the new name"
+	if len(validation.IsDNS1035Label(name)) > 0 {
+		return "not a valid Kubernetes name (at most 63 lower-case letters, digits and '-', starting with a letter); other services must reach it by the new name"
 	}
 	return "another service's name cleans to the same Kubernetes name"
 }

@@ -155,7 +155,10 @@ func (c *converter) kubeService(b *podBuilder) {
 	l := b.s.Labels
 	lp := func(k string) string { return svcPath(b.s.Name, "labels", k) }
 	typ, hasType := l["kompose.service.type"]
-	need := len(b.svcPorts) > 0 || len(c.reached[b.s.Name]) > 0 || b.kind == kindStatefulSet || hasType || b.headless
+	// A Job runs to completion: nobody connects to it by name, so it gets a
+	// Service only for ports it declares.
+	reached := len(c.reached[b.s.Name]) > 0 && b.kind != kindJob
+	need := len(b.svcPorts) > 0 || reached || b.kind == kindStatefulSet || hasType || b.headless
 	if !need || b.pod.HostNetwork {
 		if hasType || l["kompose.service.expose"] != "" {
 			c.warn("labels (kompose)", lp("kompose.service.type"), "not converted: the service has no Service (no ports, nobody reaches it by name)")

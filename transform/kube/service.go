@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"math"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -914,15 +913,15 @@ func nilIfEmpty(m map[string]string) map[string]string {
 }
 
 // relPath shows a project file relative to the project directory, so that
-// warnings carry no host paths.
+// warnings do not depend on where the project is checked out.
 func (c *converter) relPath(p string) string {
 	if c.p.WorkingDir != "" {
+		if p == c.p.WorkingDir {
+			return "."
+		}
 		if rel, ok := strings.CutPrefix(p, c.p.WorkingDir+"/"); ok {
 			return rel
 		}
 	}
-	if path.IsAbs(p) {
-		return path.Base(p)
-	}
-	return p
+	return p // outside the project: as written (an absolute path such as /var/run/docker.sock)
 }
