@@ -1,10 +1,11 @@
 package kube
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	"go.yaml.in/yaml/v4"
 )
 
 // disposition is what becomes of one service key: the Kubernetes field it
@@ -154,25 +155,33 @@ func init() {
 
 func noop(*podBuilder, string) {}
 
-// presentKeys lists the keys of s that carry a value in the model, sorted.
-// The model is what counts (keys from extends, include and anchors are
-// there); the source map only says where they were written.
-func presentKeys(s types.ServiceConfig) ([]string, error) {
-	b, err := yaml.Marshal(s)
-	if err != nil {
-		return nil, err
-	}
-	var m map[string]any
-	if err := yaml.Unmarshal(b, &m); err != nil {
-		return nil, err
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		if k == "name" || len(k) > 2 && k[:2] == "x-" {
-			continue // the map key itself; extensions are the user's own metadata
+// presentKeys lists the keys of s that carry a value in the model, sorted:
+// the fields whose yaml tag names a key and whose value is not empty (what
+// omitempty would leave out). The model is what counts (keys from extends,
+// include and anchors are there); the source map only says where they were
+// written.
+func presentKeys(s types.ServiceConfig) []string {
+	v := reflect.ValueOf(s)
+	t := v.Type()
+	var keys []string
+	for i := 0; i < t.NumField(); i++ {
+		key, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if key == "" || key == "-" || key == "name" || strings.HasPrefix(key, "#") {
+			continue // the map key itself, and x-* extensions (the user's own metadata)
 		}
-		keys = append(keys, k)
+		f := v.Field(i)
+		switch f.Kind() {
+		case reflect.Slice, reflect.Map:
+			if f.Len() == 0 {
+				continue
+			}
+		default:
+			if f.IsZero() {
+				continue
+			}
+		}
+		keys = append(keys, key)
 	}
 	slices.Sort(keys)
-	return keys, nil
+	return keys
 }

@@ -331,3 +331,36 @@ func TestCorpus(t *testing.T) {
 	}
 	t.Logf("warnings per key across %d corpus files:\n%s", len(files), b.String())
 }
+
+// BenchmarkConvert converts the largest corpus file (already loaded) and
+// encodes the stream: the work berth-kube adds to loading.
+func BenchmarkConvert(b *testing.B) {
+	dir := filepath.Join(corpusDir(b), "awesome", "pihole-cloudflared-DoH")
+	p := loadDir(b, dir, "compose.yaml")
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := kube.Convert(p, kube.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := kube.Encode(res.Objects); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLoadAndConvert is the whole conversion of the largest corpus file
+// from the file on disk, as berth-kube does it.
+func BenchmarkLoadAndConvert(b *testing.B) {
+	dir := filepath.Join(corpusDir(b), "awesome", "pihole-cloudflared-DoH")
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := kube.Convert(loadDir(b, dir, "compose.yaml"), kube.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := kube.Encode(res.Objects); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

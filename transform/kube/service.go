@@ -72,11 +72,7 @@ func (c *converter) service(s types.ServiceConfig, vols volumeUse) error {
 	}
 	b.ctr.Name = b.name
 	b.kind = b.controller(vols)
-	keys, err := presentKeys(s)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
+	for _, k := range presentKeys(s) {
 		p := svcPath(s.Name, k)
 		d, known := serviceKeys[k]
 		switch {
