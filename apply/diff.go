@@ -156,6 +156,9 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		labels[LabelNetwork] = key
 		labels[LabelProject] = q.Name
 		labels[LabelVersion] = opts.version()
+		if labels[LabelConfigHash], err = networkHash(n); err != nil {
+			return nil, err
+		}
 		spec := &NetworkSpec{Driver: n.Driver, DriverOpts: n.DriverOpts, Internal: n.Internal, Attachable: n.Attachable, Labels: labels}
 		if n.EnableIPv6 != nil {
 			spec.EnableIPv6 = *n.EnableIPv6
@@ -178,6 +181,9 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		labels[LabelVolume] = key
 		labels[LabelProject] = q.Name
 		labels[LabelVersion] = opts.version()
+		if labels[LabelConfigHash], err = volumeHash(v); err != nil {
+			return nil, err
+		}
 		volSteps[key] = b.add(Step{Resource: "volume:" + v.Name, Action: CreateVolume, Name: v.Name, Volume: &VolumeSpec{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}, Reasons: []Reason{{Code: Missing}}})
 	}
 
@@ -263,6 +269,12 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Old: c.Name, New: cname})
 			}
 			if len(reasons) > 0 {
+				// Compose labels a replacement with the replica it replaces.
+				replaced := s.ContainerName
+				if replaced == "" {
+					replaced = s.Name + "-" + strconv.Itoa(n)
+				}
+				spec.Config.Labels[LabelReplace] = replaced
 				step.Action, step.Container, step.Reasons, step.OldID = Recreate, spec, reasons, c.ID
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
