@@ -35,7 +35,7 @@ func TestApplyHashesMatchCorpus(t *testing.T) {
 		}
 		a := &app{streams: streams{out: io.Discard, err: io.Discard}, env: oracleEnv,
 			project: projectflags.Flags{Files: []string{filepath.Join(s.dir, s.file)}}}
-		p, err := a.loadForApply(context.Background(), nil)
+		p, err := a.loadForApply(context.Background(), nil, false)
 		if err != nil {
 			t.Errorf("%s: %v", s.name, err)
 			continue
