@@ -14,6 +14,7 @@ import (
 type disposition struct {
 	target string
 	reason string
+	warns  string // when a mapped key is still (partly) reported
 	apply  func(b *podBuilder, path string)
 }
 
@@ -24,7 +25,7 @@ type disposition struct {
 func ServiceKeys() []KeyMapping {
 	out := make([]KeyMapping, 0, len(serviceKeys))
 	for k, d := range serviceKeys {
-		out = append(out, KeyMapping{Key: k, Target: d.target, Reason: d.reason})
+		out = append(out, KeyMapping{Key: k, Target: d.target, Reason: d.reason, Warns: d.warns})
 	}
 	slices.SortFunc(out, func(a, b KeyMapping) int {
 		switch {
@@ -42,7 +43,8 @@ func ServiceKeys() []KeyMapping {
 type KeyMapping struct {
 	Key    string
 	Target string // the Kubernetes field; empty when not converted
-	Reason string // why not (or the caveat when partly converted)
+	Reason string // why not, when not converted
+	Warns  string // when a converted key is still reported
 }
 
 var serviceKeys map[string]disposition
@@ -51,17 +53,17 @@ func init() {
 	// Assigned in init because the apply functions refer back to the table
 	// through podBuilder (an initialization cycle otherwise).
 	serviceKeys = map[string]disposition{
-		"annotations":  {target: "pod template metadata.annotations", apply: (*podBuilder).annotations},
+		"annotations":  {target: "pod template metadata.annotations", warns: "keys that are not valid annotation keys", apply: (*podBuilder).annotations},
 		"attach":       {reason: "log attachment is a property of `docker compose up`; kubectl logs reads any container"},
 		"blkio_config": {reason: "Kubernetes has no block I/O weights or limits"},
-		"build":        {target: "(none) image only", apply: (*podBuilder).build},
+		"build":        {target: "(none) image only", warns: "always: the image must be built and pushed", apply: (*podBuilder).build},
 		"cap_add":      {target: "container securityContext.capabilities.add", apply: (*podBuilder).capAdd},
 		"cap_drop":     {target: "container securityContext.capabilities.drop", apply: (*podBuilder).capDrop},
 		"cgroup":       {reason: "Kubernetes chooses the cgroup namespace"},
 		"cgroup_parent": {
 			reason: "the kubelet places pods in its own cgroup hierarchy"},
 		"command":        {target: "container args", apply: (*podBuilder).command},
-		"configs":        {target: "ConfigMap mounted at the target", apply: (*podBuilder).configs},
+		"configs":        {target: "ConfigMap mounted at the target", warns: "uid/gid; a value berth cannot read (written empty)", apply: (*podBuilder).configs},
 		"container_name": {reason: "pod names come from their controller; other services reach this one by its Service name"},
 		"cpu_count":      {reason: "Windows-only CPU count has no Kubernetes field"},
 		"cpu_percent":    {reason: "Windows-only CPU percentage has no Kubernetes field"},
@@ -74,8 +76,8 @@ func init() {
 		"cpuset":         {reason: "CPU pinning is the kubelet's CPU manager policy, not a pod field"},
 		"credential_spec": {
 			reason: "gMSA credential specs need the Windows GMSA webhook and securityContext.windowsOptions"},
-		"depends_on":          {target: "Service for each dependency; start order is not converted", apply: (*podBuilder).dependsOn},
-		"deploy":              {target: "replicas, controller kind, resources, nodeSelector", apply: (*podBuilder).deploy},
+		"depends_on":          {target: "Service for each dependency; start order is not converted", warns: "always, per dependency: start order is lost (see below)", apply: (*podBuilder).dependsOn},
+		"deploy":              {target: "replicas, controller kind, resources, nodeSelector", warns: "resources pids/devices/generic_resources, update_config, rollback_config, placement other than ==, restart_policy outside a Job", apply: (*podBuilder).deploy},
 		"develop":             {reason: "watch/sync is a development loop of Docker Compose"},
 		"device_cgroup_rules": {reason: "Kubernetes has no device cgroup rules; use a device plugin"},
 		"devices":             {reason: "host devices need a device plugin in Kubernetes"},
@@ -85,23 +87,23 @@ func init() {
 		"dockerfile":          {reason: "Kubernetes does not build images"},
 		"domainname":          {reason: "a pod's domain comes from its namespace and Service"},
 		"entrypoint":          {target: "container command", apply: (*podBuilder).entrypoint},
-		"env_file":            {target: "ConfigMap <service>-env, container envFrom", apply: (*podBuilder).envFile},
-		"environment":         {target: "container env", apply: (*podBuilder).environment},
-		"expose":              {target: "Service ports and containerPorts", apply: (*podBuilder).expose},
+		"env_file":            {target: "ConfigMap <service>-env, container envFrom", warns: "a required file that is missing, a variable that is not a valid ConfigMap key", apply: (*podBuilder).envFile},
+		"environment":         {target: "container env", warns: "a variable without a value (Compose takes it from the shell)", apply: (*podBuilder).environment},
+		"expose":              {target: "Service ports and containerPorts", warns: "a value that is not a port or a range of at most 100", apply: (*podBuilder).expose},
 		"extends":             {target: "(resolved while loading)", apply: noop},
 		"external_links":      {reason: "containers outside the project are not Kubernetes objects; use an ExternalName Service"},
-		"extra_hosts":         {target: "pod hostAliases", apply: (*podBuilder).extraHosts},
+		"extra_hosts":         {target: "pod hostAliases", warns: "host-gateway", apply: (*podBuilder).extraHosts},
 		"gpus":                {reason: "GPUs are requested through a device plugin's resource (e.g. nvidia.com/gpu)"},
-		"group_add":           {target: "pod securityContext.supplementalGroups (numeric ids)", apply: (*podBuilder).groupAdd},
-		"healthcheck":         {target: "container livenessProbe and readinessProbe (exec)", apply: (*podBuilder).healthcheck},
-		"hostname":            {target: "pod hostname", apply: (*podBuilder).hostname},
+		"group_add":           {target: "pod securityContext.supplementalGroups (numeric ids)", warns: "a group name instead of a number", apply: (*podBuilder).groupAdd},
+		"healthcheck":         {target: "container livenessProbe and readinessProbe (exec)", warns: "no test (the image's HEALTHCHECK is not known), start_interval", apply: (*podBuilder).healthcheck},
+		"hostname":            {target: "pod hostname", warns: "a name that had to be cleaned", apply: (*podBuilder).hostname},
 		"image":               {target: "container image", apply: (*podBuilder).image},
 		"init":                {reason: "Kubernetes has no init process option; build tini or dumb-init into the image"},
-		"ipc":                 {target: "pod hostIPC (host only)", apply: (*podBuilder).ipc},
+		"ipc":                 {target: "pod hostIPC (host only)", warns: "service:NAME, container:NAME", apply: (*podBuilder).ipc},
 		"isolation":           {reason: "Windows isolation modes have no Kubernetes field"},
 		"label_file":          {target: "(read while loading) as labels", apply: noop},
-		"labels":              {target: "workload and pod annotations; kompose.* and berth.kubernetes/* labels are honoured", apply: (*podBuilder).labels},
-		"links":               {target: "Service for each linked service; aliases and order are not converted", apply: (*podBuilder).links},
+		"labels":              {target: "workload and pod annotations; kompose.* and berth.kubernetes/* labels are honoured", warns: "kompose.* labels berth does not honour, unknown berth.kubernetes/* labels, keys that are not valid annotation keys", apply: (*podBuilder).labels},
+		"links":               {target: "Service for each linked service; aliases and order are not converted", warns: "always: start order and aliases are lost", apply: (*podBuilder).links},
 		"log_driver":          {reason: "logging is configured per cluster, not per pod"},
 		"log_opt":             {reason: "logging is configured per cluster, not per pod"},
 		"logging":             {reason: "logging is configured per cluster, not per pod"},
@@ -112,42 +114,42 @@ func init() {
 		"memswap_limit":       {reason: "swap limits are a node setting"},
 		"models":              {reason: "model runners are a Docker feature"},
 		"net":                 {reason: "the obsolete net key is not supported; use network_mode"},
-		"network_mode":        {target: "pod hostNetwork (host only)", apply: (*podBuilder).networkMode},
-		"networks":            {target: "pod label berth.network/<network> and one NetworkPolicy per network", apply: (*podBuilder).networks},
+		"network_mode":        {target: "pod hostNetwork (host only)", warns: "none, service:NAME, container:NAME", apply: (*podBuilder).networkMode},
+		"networks":            {target: "pod label berth.network/<network> and one NetworkPolicy per network", warns: "aliases, fixed addresses, per-network interface options; top-level driver, ipam, internal", apply: (*podBuilder).networks},
 		"oom_kill_disable":    {reason: "the OOM killer is governed by the pod's QoS class"},
 		"oom_score_adj":       {reason: "OOM scores are derived from the pod's QoS class"},
-		"pid":                 {target: "pod hostPID (host only)", apply: (*podBuilder).pid},
+		"pid":                 {target: "pod hostPID (host only)", warns: "anything but host", apply: (*podBuilder).pid},
 		"pids_limit":          {reason: "the PID limit is a kubelet setting (podPidsLimit)"},
-		"platform":            {target: "pod nodeSelector kubernetes.io/os and kubernetes.io/arch", apply: (*podBuilder).platform},
-		"ports":               {target: "Service ports and containerPorts", apply: (*podBuilder).ports},
-		"post_start":          {target: "container lifecycle.postStart (one plain command)", apply: (*podBuilder).postStart},
+		"platform":            {target: "pod nodeSelector kubernetes.io/os and kubernetes.io/arch", warns: "a variant (arm/v7)", apply: (*podBuilder).platform},
+		"ports":               {target: "Service ports and containerPorts", warns: "host_ip, mode: host, a published range", apply: (*podBuilder).ports},
+		"post_start":          {target: "container lifecycle.postStart (one plain command)", warns: "more than one hook, or a hook with its own user, privileges, directory, environment or image", apply: (*podBuilder).postStart},
 		"pre_start":           {reason: "pre-start hooks run in a separate container; write an initContainer"},
-		"pre_stop":            {target: "container lifecycle.preStop (one plain command)", apply: (*podBuilder).preStop},
+		"pre_stop":            {target: "container lifecycle.preStop (one plain command)", warns: "more than one hook, or a hook with its own user, privileges, directory, environment or image", apply: (*podBuilder).preStop},
 		"privileged":          {target: "container securityContext.privileged", apply: (*podBuilder).privileged},
 		"profiles":            {target: "(applied while loading: only enabled services are converted)", apply: noop},
 		"provider":            {reason: "provider services are run by Docker Compose plugins"},
-		"pull_policy":         {target: "container imagePullPolicy", apply: (*podBuilder).pullPolicy},
+		"pull_policy":         {target: "container imagePullPolicy", warns: "build, daily, weekly, every_N", apply: (*podBuilder).pullPolicy},
 		"read_only":           {target: "container securityContext.readOnlyRootFilesystem", apply: (*podBuilder).readOnly},
-		"restart":             {target: "Job restartPolicy; Deployments always restart", apply: (*podBuilder).restart},
+		"restart":             {target: "Job restartPolicy; Deployments always restart", warns: "no or on-failure on a service that is not a Job", apply: (*podBuilder).restart},
 		"runtime":             {reason: "a RuntimeClass must be installed in the cluster; set runtimeClassName yourself"},
 		"scale":               {target: "replicas", apply: noop},
-		"secrets":             {target: "Secret mounted at /run/secrets/<name> or the target", apply: (*podBuilder).secrets},
-		"security_opt":        {target: "no-new-privileges as securityContext.allowPrivilegeEscalation: false", apply: (*podBuilder).securityOpt},
+		"secrets":             {target: "Secret mounted at /run/secrets/<name> or the target", warns: "uid/gid; a value berth cannot read (written empty)", apply: (*podBuilder).secrets},
+		"security_opt":        {target: "no-new-privileges as securityContext.allowPrivilegeEscalation: false", warns: "anything but no-new-privileges, seccomp:unconfined, apparmor:unconfined", apply: (*podBuilder).securityOpt},
 		"shm_size":            {target: "memory emptyDir mounted at /dev/shm", apply: (*podBuilder).shmSize},
 		"stdin_open":          {target: "container stdin", apply: (*podBuilder).stdinOpen},
 		"stop_grace_period":   {target: "pod terminationGracePeriodSeconds", apply: (*podBuilder).stopGracePeriod},
 		"stop_signal":         {reason: "lifecycle.stopSignal is an alpha feature (ContainerStopSignals); build STOPSIGNAL into the image"},
 		"storage_opt":         {reason: "storage driver options are node settings"},
-		"sysctls":             {target: "pod securityContext.sysctls", apply: (*podBuilder).sysctls},
+		"sysctls":             {target: "pod securityContext.sysctls", warns: "a sysctl outside Kubernetes' safe set (the kubelet must allow it)", apply: (*podBuilder).sysctls},
 		"tmpfs":               {target: "memory emptyDir volumes", apply: (*podBuilder).tmpfs},
 		"tty":                 {target: "container tty", apply: (*podBuilder).tty},
 		"ulimits":             {reason: "Kubernetes has no per-pod ulimits; they are set by the container runtime on each node"},
 		"use_api_socket":      {reason: "the Docker API socket does not exist in a Kubernetes pod"},
-		"user":                {target: "container securityContext.runAsUser/runAsGroup (numeric)", apply: (*podBuilder).user},
+		"user":                {target: "container securityContext.runAsUser/runAsGroup (numeric)", warns: "a user or group name instead of a number", apply: (*podBuilder).user},
 		"userns_mode":         {reason: "user namespaces are pod.spec.hostUsers, which has no Docker equivalent value"},
 		"uts":                 {reason: "Kubernetes has no host UTS namespace option"},
 		"volume_driver":       {reason: "volume drivers are storage classes in Kubernetes"},
-		"volumes":             {target: "PersistentVolumeClaims (named), emptyDir (anonymous, tmpfs); bind mounts are not converted", apply: (*podBuilder).volumes},
+		"volumes":             {target: "PersistentVolumeClaims (named), emptyDir (anonymous, tmpfs); bind mounts are not converted", warns: "bind mounts (never converted), npipe, cluster and image mounts", apply: (*podBuilder).volumes},
 		"volumes_from":        {reason: "pods cannot mount another pod's volumes; mount the same named volume"},
 		"working_dir":         {target: "container workingDir", apply: (*podBuilder).workingDir},
 	}

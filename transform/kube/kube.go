@@ -180,6 +180,17 @@ func (c *converter) run() error {
 	}
 	c.topLevel(vols)
 	c.networkPolicies()
+	// Names are cleaned, so two compose names can meet (a config web-env
+	// and the env_file ConfigMap of service web): say so rather than write
+	// an object that silently replaces another.
+	seen := map[string]bool{}
+	for _, o := range c.objs {
+		id := o.Kind + " " + o.Name
+		if seen[id] {
+			return fmt.Errorf("two objects would be named %s: rename one of the compose elements they come from", id)
+		}
+		seen[id] = true
+	}
 	return nil
 }
 

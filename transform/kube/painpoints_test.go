@@ -2,12 +2,15 @@ package kube_test
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -382,5 +385,65 @@ func TestEveryKeyHasADisposition(t *testing.T) {
 		if !known[tag] {
 			t.Errorf("service key %s has no entry in the mapping table", tag)
 		}
+	}
+}
+
+// TestControllers: the workload kind follows the compose file (a restart:
+// "no" one-shot that others wait for is a Job; a named volume with several
+// replicas a StatefulSet; global mode a DaemonSet) or a label.
+func TestControllers(t *testing.T) {
+	res := convertText(t, `
+services:
+  app:
+    image: app
+    depends_on: {init: {condition: service_completed_successfully}}
+  init: {image: init, restart: "no"}
+  retry: {image: retry, restart: "on-failure:4", labels: {berth.kubernetes/controller: job}}
+  db: {image: db, volumes: [data:/data], deploy: {replicas: 3}}
+  agent: {image: agent, deploy: {mode: global}}
+  pinned: {image: pinned, labels: {kompose.controller.type: statefulset}}
+  odd: {image: odd, labels: {berth.kubernetes/controller: cronjob}}
+volumes: {data: {}}
+`)
+	init := find[*batchv1.Job](t, res, "Job", "init")
+	if init.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyNever || *init.Spec.BackoffLimit != 0 {
+		t.Errorf("init: %+v", init.Spec)
+	}
+	retry := find[*batchv1.Job](t, res, "Job", "retry")
+	if retry.Spec.Template.Spec.RestartPolicy != corev1.RestartPolicyOnFailure || *retry.Spec.BackoffLimit != 4 {
+		t.Errorf("retry: %+v", retry.Spec)
+	}
+	db := find[*appsv1.StatefulSet](t, res, "StatefulSet", "db")
+	if *db.Spec.Replicas != 3 || len(db.Spec.VolumeClaimTemplates) != 1 || db.Spec.VolumeClaimTemplates[0].Name != "data" || db.Spec.ServiceName != "db" {
+		t.Errorf("db: %+v", db.Spec)
+	}
+	if svc := find[*corev1.Service](t, res, "Service", "db"); svc.Spec.ClusterIP != corev1.ClusterIPNone {
+		t.Error("a StatefulSet's governing Service must be headless")
+	}
+	for _, o := range res.Objects {
+		if o.Kind == "PersistentVolumeClaim" {
+			t.Errorf("claim %s written beside the StatefulSet's claim template", o.Name)
+		}
+	}
+	find[*appsv1.DaemonSet](t, res, "DaemonSet", "agent")
+	find[*appsv1.StatefulSet](t, res, "StatefulSet", "pinned")
+	find[*appsv1.Deployment](t, res, "Deployment", "odd")
+	wantWarning(t, res, `services.odd.labels["berth.kubernetes/controller"]`, `"cronjob" is not one of`)
+}
+
+// TestNameClash: two compose names that clean to the same object name are
+// an error, not an object silently replaced.
+func TestNameClash(t *testing.T) {
+	dir := t.TempDir()
+	compose := "services:\n  web:\n    image: web\n    env_file: [web.env]\n    configs: [web-env]\nconfigs:\n  web-env: {content: x}\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "web.env"), []byte("A=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := kube.Convert(loadDir(t, dir, "compose.yaml"), kube.Options{})
+	if err == nil || !strings.Contains(err.Error(), "ConfigMap web-env") {
+		t.Errorf("err = %v", err)
 	}
 }
