@@ -256,6 +256,12 @@ func (spec *BuildSpec) prepare(ref string) (*buildContext, build.ImageBuildOptio
 			o.BuildArgs[k] = &v
 		}
 	}
+	if st, err := os.Stat(spec.Context); err != nil || !st.IsDir() {
+		if err == nil {
+			err = fmt.Errorf("%s is not a directory", spec.Context)
+		}
+		return nil, o, fmt.Errorf("build context: %w", err)
+	}
 	var extra []byte
 	switch {
 	case spec.DockerfileInline != "":

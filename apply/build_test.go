@@ -261,3 +261,70 @@ func TestDownImages(t *testing.T) {
 		t.Errorf("image step %+v", last)
 	}
 }
+
+func TestBuildSpecPrepare(t *testing.T) {
+	root := t.TempDir()
+	ctx := root + "/ctx"
+	writeTree(t, root, map[string]string{
+		"Dockerfile.outside":    "FROM scratch\n",
+		"ctx/docker/Dockerfile": "FROM scratch\n",
+		"ctx/.dockerignore":     "docker\n",
+		"ctx/docker/other.txt":  "excluded",
+		"ctx/app.txt":           "a",
+	})
+	for _, tc := range []struct {
+		name       string
+		spec       BuildSpec
+		dockerfile string // the dockerfile option; "extra" for a file sent under a generated name
+		entries    []string
+		err        string
+	}{
+		{"dockerfile in an excluded directory is still sent", BuildSpec{Context: ctx, Dockerfile: "docker/Dockerfile"}, "docker/Dockerfile",
+			[]string{".dockerignore", "app.txt", "docker/Dockerfile"}, ""},
+		{"dockerfile outside the context", BuildSpec{Context: ctx, Dockerfile: "../Dockerfile.outside"}, "extra",
+			[]string{"extra", ".dockerignore", "app.txt"}, ""},
+		{"absolute dockerfile outside the context", BuildSpec{Context: ctx, Dockerfile: root + "/Dockerfile.outside"}, "extra",
+			[]string{"extra", ".dockerignore", "app.txt"}, ""},
+		{"missing dockerfile", BuildSpec{Context: ctx, Dockerfile: "nope/Dockerfile"}, "", nil, "reading Dockerfile"},
+		{"missing context", BuildSpec{Context: root + "/none"}, "", nil, "build context"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bc, o, err := tc.spec.prepare("img")
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.dockerfile
+			if want == "extra" {
+				want = extraFileName([]byte("FROM scratch\n"))
+			}
+			if o.Dockerfile != want || o.Tags[0] != "img" {
+				t.Errorf("options %+v", o)
+			}
+			var buf strings.Builder
+			if _, err := bc.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for n := range readTar(t, []byte(buf.String())) {
+				if n == want && tc.dockerfile == "extra" {
+					n = "extra"
+				}
+				if !strings.HasSuffix(n, "/") {
+					names = append(names, n)
+				}
+			}
+			slices.Sort(names)
+			w := slices.Clone(tc.entries)
+			slices.Sort(w)
+			if !slices.Equal(names, w) {
+				t.Errorf("context %q, want %q", names, w)
+			}
+		})
+	}
+}
