@@ -23,10 +23,9 @@ import (
 // Exit codes, as berth's: 0 success, 1 warnings under --strict, 2 usage
 // errors and input that could not be loaded.
 const (
-	exitOK      = 0
-	exitStrict  = 1
-	exitInput   = 2
-	programName = "berth convert"
+	exitOK     = 0
+	exitStrict = 1
+	exitInput  = 2
 )
 
 func main() {
@@ -75,7 +74,7 @@ Exit status: 0 converted, 1 warnings with --strict, 2 usage or load error.`
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
 	var o options
 	cmd := &cobra.Command{
-		Use:           "convert --to kubernetes [flags] [SERVICE...]",
+		Use:           "berth convert --to kubernetes [flags] [SERVICE...]",
 		Short:         "Convert the project to Kubernetes manifests",
 		Long:          help,
 		SilenceUsage:  true,

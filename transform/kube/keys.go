@@ -56,7 +56,7 @@ func init() {
 		"annotations":  {target: "pod template metadata.annotations", warns: "keys that are not valid annotation keys", apply: (*podBuilder).annotations},
 		"attach":       {reason: "log attachment is a property of `docker compose up`; kubectl logs reads any container"},
 		"blkio_config": {reason: "Kubernetes has no block I/O weights or limits"},
-		"build":        {target: "(none) image only", warns: "always: the image must be built and pushed", apply: (*podBuilder).build},
+		"build":        {target: "— (the image is used; without one, PROJECT-SERVICE as Docker Compose names it)", warns: "always: the image must be built and pushed", apply: (*podBuilder).build},
 		"cap_add":      {target: "container securityContext.capabilities.add", apply: (*podBuilder).capAdd},
 		"cap_drop":     {target: "container securityContext.capabilities.drop", apply: (*podBuilder).capDrop},
 		"cgroup":       {reason: "Kubernetes chooses the cgroup namespace"},

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/berth-compose/berth/load"
@@ -67,6 +68,9 @@ func Convert(p *load.Project, opts Options) (Result, error) {
 	}
 	if opts.VolumeSize == "" {
 		opts.VolumeSize = "1Gi"
+	}
+	if _, err := resource.ParseQuantity(opts.VolumeSize); err != nil {
+		return Result{}, fmt.Errorf("volume size %q: %w", opts.VolumeSize, err)
 	}
 	c := newConverter(p, opts)
 	if err := c.run(); err != nil {
