@@ -56,6 +56,7 @@ const killCompose = `services:
     command: ["web"]
     environment:
       GEN: "${GEN}"
+      API_GEN: "${API_GEN}"
       KV_ADDR: db:6379
     depends_on:
       db:
@@ -152,7 +153,7 @@ type killProject struct {
 
 func newKillProject(t *testing.T, d *Engine) *killProject {
 	t.Helper()
-	kp := &killProject{e2eProject: newE2EProject(t, d, "GEN=1\n"), bin: berthBinary(t)}
+	kp := &killProject{e2eProject: newE2EProject(t, d, "GEN=1\nAPI_GEN=1\n"), bin: berthBinary(t)}
 	if err := os.WriteFile(filepath.Join(kp.dir, "compose.yaml"), []byte(killCompose), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -162,9 +163,11 @@ func newKillProject(t *testing.T, d *Engine) *killProject {
 	return kp
 }
 
-func (kp *killProject) setGen(gen int) {
+// setGen changes GEN, which every service reads (all are recreated), and
+// API_GEN, which only api reads.
+func (kp *killProject) setGen(gen, apiGen int) {
 	kp.t.Helper()
-	if err := os.WriteFile(filepath.Join(kp.dir, ".env"), fmt.Appendf(nil, "GEN=%d\n", gen), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(kp.dir, ".env"), fmt.Appendf(nil, "GEN=%d\nAPI_GEN=%d\n", gen, apiGen), 0o644); err != nil {
 		kp.t.Fatal(err)
 	}
 }
@@ -436,8 +439,8 @@ func TestE2EKillDuringRecreate(t *testing.T) {
 	if code, out := kp.run("apply", "--progress", "plain"); code != 0 {
 		t.Fatalf("first apply exited %d:\n%s", code, out)
 	}
-	gen := 1
-	next := func() { gen++; kp.setGen(gen) }
+	gen, apiGen := 1, 1
+	next := func() { gen++; kp.setGen(gen, apiGen) }
 
 	next()
 	kp.applyKilled(func(_ int, e progressEvent) bool { return isContainer(e) && e.Status == "Creating" }, nil)
@@ -468,8 +471,10 @@ func TestE2EKillDuringRecreate(t *testing.T) {
 
 	// The three states a recreate passes through before the rename, made
 	// directly: replacement created; old one also stopped; old one removed.
+	// Only api changes.
 	for _, state := range []string{"created", "stopped", "removed"} {
-		next()
+		apiGen++
+		kp.setGen(gen, apiGen)
 		p := kp.load(killCompose)
 		plan := kp.plan(p)
 		var step Step

@@ -24,7 +24,7 @@ apply_runs=${BENCH_APPLY_RUNS:-5} # applies from nothing
 runs=${BENCH_RUNS:-30}            # no-op plans
 warmup=${BENCH_WARMUP:-3}
 compose="$root/testdata/bench/apply20/compose.yaml"
-image=berth-e2e-app:test
+image='berth-e2e-app:test'
 project=berthe2ebench$$
 
 for tool in hyperfine jq docker; do
@@ -62,19 +62,19 @@ hyperfine --style basic --runs "$apply_runs" -N --prepare "$down" \
   --export-json "$tmp/apply.json" "$up" >&2
 # Up and converged: plan must find nothing to do (--detailed-exitcode exits
 # 2 on changes, which fails the benchmark).
-$up >/dev/null
+"${b[@]}" apply --progress quiet --wait-timeout 120 >/dev/null
 hyperfine --style basic --warmup "$warmup" --runs "$runs" -N \
   --export-json "$tmp/plan.json" "$plan" >&2
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-diff=$(go test ./apply -run '^$' -bench 'BenchmarkDiffApply20' -benchtime 2000x | awk '
+read -r diff_new diff_noop < <(go test ./apply -run '^$' -bench 'BenchmarkDiffApply20' -benchtime 2000x | awk '
   /from-nothing/ { fn = $3 / 1e6 } /no-op/ { noop = $3 / 1e6 }
-  END { printf "%.2f %.2f", fn, noop }')
+  END { printf "%.2f %.2f\n", fn, noop }')
 
 median() { jq -r '.results[0].median * 1000 | floor' "$1"; }
 printf '\n| berth, 20 services (`testdata/bench/apply20`) | median | target |\n| --- | ---: | ---: |\n'
 printf '| `apply` from nothing to all healthy | %s ms | |\n' "$(median "$tmp/apply.json")"
 printf '| `plan` when nothing changed | %s ms | 200 ms |\n' "$(median "$tmp/plan.json")"
-printf '| `Diff` alone (Go benchmark), from nothing / no-op | %s ms / %s ms | |\n' ${diff}
+printf '| `Diff` alone (Go benchmark), from nothing / no-op | %s ms / %s ms | |\n' "$diff_new" "$diff_noop"
 echo
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(go version | cut -d' ' -f3), Docker $(docker version --format '{{.Server.Version}}')"
