@@ -328,3 +328,29 @@ func TestBuildSpecPrepare(t *testing.T) {
 		})
 	}
 }
+
+func TestBuildPlanRoundTrip(t *testing.T) {
+	p := buildProject(t, buildCompose)
+	built := map[string]string{"berth-e2e-app:test": "sha256:aaaa", "shop-api": "sha256:1111"}
+	up := converged(t, mustDiff(t, p, &Observed{Project: "shop", Images: built}, Options{}), &Observed{Project: "shop", Images: built})
+	plan := mustDiff(t, p, up, Options{Build: true})
+	var buf strings.Builder
+	if err := WriteJSON(&buf, plan); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(strings.NewReader(buf.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, r := stepsByResource(back)["image:shop-api"], stepsByResource(back)["container:shop-api-1"]
+	if b.Build == nil || b.Build.Args["API_TOKEN"] != "t0ken" || b.Build.Target != "runtime" || b.Actions[0] != "build" {
+		t.Errorf("build step after a round trip: %+v", b)
+	}
+	if c := r.IfImageChanged; c == nil || c.Ref != "shop-api" || c.ID != "sha256:1111" {
+		t.Errorf("image check after a round trip: %+v", r.IfImageChanged)
+	}
+	// A saved build step without its spec is refused.
+	if _, err := ReadJSON(strings.NewReader(strings.Replace(buf.String(), `"build_spec"`, `"ignored"`, 1))); err == nil || !strings.Contains(err.Error(), "no build spec") {
+		t.Errorf("build step without a spec: %v", err)
+	}
+}

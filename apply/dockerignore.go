@@ -190,6 +190,10 @@ func (m *ignoreMatcher) Excluded(rel string) bool {
 // walked because an exception might bring back something below it. It
 // errs on the side of walking: whatever is walked is still matched path by
 // path, so the answer changes only how much is read, never what is sent.
+// (The docker CLI prunes harder: it walks an excluded directory only when
+// an exception's text starts with the directory's path, so with "a" and
+// "!*/keep" it leaves out a/keep although the patterns keep it; berth sends
+// what the patterns say.)
 func (m *ignoreMatcher) walkExcludedDir(dir string) bool {
 	if !m.exceptions {
 		return false
