@@ -77,7 +77,7 @@ func (b *podBuilder) volumes(string) {
 			}
 			b.addVolume(corev1.Volume{Name: mount.Name, VolumeSource: corev1.VolumeSource{EmptyDir: ed}}, mount)
 		case types.VolumeTypeBind:
-			src := b.c.relPath(v.Source)
+			src := b.c.bindSource(vp, v.Source)
 			if strings.HasSuffix(v.Source, ".sock") {
 				b.c.warn("volumes (bind)", vp, "not converted: the socket %s does not exist in a pod", src)
 				continue
@@ -357,4 +357,21 @@ func (c *converter) fileContent(kind, name string, cfg types.FileObjectConfig) (
 		c.warn(kind+" (missing)", p, "value not converted: no file, environment or content; the object is written empty")
 	}
 	return nil, false
+}
+
+// bindSource is the source of a bind mount as the user wrote it (before
+// "~" and relative paths were resolved against this machine), else relative
+// to the project.
+func (c *converter) bindSource(path, resolved string) string {
+	if c.p.Sources != nil {
+		if raw, ok := c.p.Sources.Raw(path); ok {
+			if src, _, found := strings.Cut(raw, ":"); found && src != "" {
+				return src
+			}
+		}
+		if raw, ok := c.p.Sources.Raw(path + ".source"); ok && raw != "" {
+			return raw
+		}
+	}
+	return c.relPath(resolved)
 }
