@@ -287,3 +287,55 @@ func TestE2EPullError(t *testing.T) {
 		t.Errorf("pull_policy never: %v", err)
 	}
 }
+
+// TestE2EBuildTagged re-enacts the seed's `up --build` service, which has
+// both build: and image: — the build is tagged with image:, and only
+// down --rmi all removes it.
+func TestE2EBuildTagged(t *testing.T) {
+	d := e2eDocker(t)
+	pr := newE2EProject(t, d, "")
+	ref := pr.name + "-custom:latest"
+	removeImageAtEnd(t, d, ref)
+	writeTree(t, filepath.Join(pr.dir, "app"), map[string]string{"version.txt": "v1"})
+	compose := `services:
+  flask-redis:
+    build:
+      context: ./app
+      dockerfile_inline: |
+        FROM berth-e2e-app:test
+        COPY version.txt /
+    image: ` + ref + `
+    command: ["web"]
+`
+	if got := summary(pr.planWith(compose, Options{Build: true})); len(got) == 0 || got[0] != "build image:"+ref+" rebuild --build" {
+		t.Fatalf("plan %v", got)
+	}
+	if err := pr.execute(pr.planWith(compose, Options{Build: true}), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	c := pr.observe().byService()["flask-redis"]
+	img, err := d.ImageInspect(context.Background(), ref)
+	if err != nil || c.Image != ref || c.ImageLabel != img.ID {
+		t.Fatalf("container image %q label %q, image %s %v", c.Image, c.ImageLabel, img.ID, err)
+	}
+	if !pathInContainer(t, d, c.ID, "/version.txt") {
+		t.Error("the inline Dockerfile's COPY did not happen")
+	}
+	p := pr.load(compose)
+	if local, err := DownImages("local", p, pr.observe()); err != nil || len(local) != 0 {
+		t.Errorf("--rmi local would remove %v (%v), want nothing: the image has a custom name", local, err)
+	}
+	all, err := DownImages("all", p, pr.observe())
+	if err != nil || !slices.Equal(all, []string{ref}) {
+		t.Fatalf("--rmi all: %v %v", all, err)
+	}
+	if err := pr.execute(DownPlan(pr.observe(), DownOptions{Images: all}), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.ImageInspect(context.Background(), ref); !isNotFound(err) {
+		t.Errorf("image after down --rmi all: %v", err)
+	}
+	if _, err := d.ImageInspect(context.Background(), e2eImage); err != nil {
+		t.Errorf("the base image went with it: %v", err)
+	}
+}
