@@ -416,13 +416,14 @@ func TestE2EKillFromNothing(t *testing.T) {
 			return e.Resource == "container:"+kp.name+"-proxy-1" && e.Status == "Started"
 		}},
 	}
-	for i, c := range cases {
-		if i > 0 {
+	for _, c := range cases {
+		ok := t.Run(c.name, func(t *testing.T) {
+			kp.t = t
 			kp.down()
-		}
-		kp.applyKilled(c.killAt, nil)
-		kp.assertConverged("killed " + c.name)
-		if t.Failed() {
+			kp.applyKilled(c.killAt, nil)
+			kp.assertConverged("killed " + c.name)
+		})
+		if !ok {
 			return
 		}
 	}
