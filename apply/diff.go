@@ -143,7 +143,26 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	netSteps := map[string]int{}
 	for _, key := range sortedKeys(q.Networks) {
 		n := q.Networks[key]
-		if bool(n.External) || slices.ContainsFunc(obs.Networks, func(o Network) bool { return o.Name == n.Name }) {
+		if n.External {
+			continue
+		}
+		hash, err := networkHash(n)
+		if err != nil {
+			return nil, err
+		}
+		reasons, after := []Reason{{Code: Missing}}, []int(nil)
+		if i := slices.IndexFunc(obs.Networks, func(o Network) bool {
+			return o.Name == n.Name && !slices.ContainsFunc(dupNets, func(d Network) bool { return d.ID == o.ID })
+		}); i >= 0 {
+			rm, err := b.recreateNetwork(obs.Networks[i], hash, obs, removes)
+			if err != nil || rm == 0 {
+				if err != nil {
+					return nil, err
+				}
+				continue
+			}
+			reasons, after = b.plan.Steps[rm-1].Reasons, []int{rm}
+		} else if slices.ContainsFunc(obs.Networks, func(o Network) bool { return o.Name == n.Name }) {
 			continue
 		}
 		labels := map[string]string{}
@@ -156,19 +175,27 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		labels[LabelNetwork] = key
 		labels[LabelProject] = q.Name
 		labels[LabelVersion] = opts.version()
-		if labels[LabelConfigHash], err = networkHash(n); err != nil {
-			return nil, err
-		}
+		labels[LabelConfigHash] = hash
 		spec := &NetworkSpec{Driver: n.Driver, DriverOpts: n.DriverOpts, Internal: n.Internal, Attachable: n.Attachable, Labels: labels}
 		if n.EnableIPv6 != nil {
 			spec.EnableIPv6 = *n.EnableIPv6
 		}
-		netSteps[key] = b.add(Step{Resource: "network:" + n.Name, Action: CreateNetwork, Name: n.Name, Network: spec, Reasons: []Reason{{Code: Missing}}})
+		netSteps[key] = b.add(Step{Resource: "network:" + n.Name, Action: CreateNetwork, Name: n.Name, Network: spec, After: after, Reasons: reasons})
 	}
 	volSteps := map[string]int{}
 	for _, key := range sortedKeys(q.Volumes) {
 		v := q.Volumes[key]
-		if bool(v.External) || slices.ContainsFunc(obs.Volumes, func(o Volume) bool { return o.Name == v.Name }) {
+		if v.External {
+			continue
+		}
+		hash, err := volumeHash(v)
+		if err != nil {
+			return nil, err
+		}
+		if i := slices.IndexFunc(obs.Volumes, func(o Volume) bool { return o.Name == v.Name }); i >= 0 {
+			if w := volumeWarning(obs.Volumes[i], hash); w != "" {
+				b.plan.Warnings = append(b.plan.Warnings, w)
+			}
 			continue
 		}
 		labels := map[string]string{}
@@ -181,9 +208,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		labels[LabelVolume] = key
 		labels[LabelProject] = q.Name
 		labels[LabelVersion] = opts.version()
-		if labels[LabelConfigHash], err = volumeHash(v); err != nil {
-			return nil, err
-		}
+		labels[LabelConfigHash] = hash
 		volSteps[key] = b.add(Step{Resource: "volume:" + v.Name, Action: CreateVolume, Name: v.Name, Volume: &VolumeSpec{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}, Reasons: []Reason{{Code: Missing}}})
 	}
 
