@@ -155,11 +155,11 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			return o.Name == n.Name && !slices.ContainsFunc(dupNets, func(d Network) bool { return d.ID == o.ID })
 		}); i >= 0 {
 			rm, err := b.recreateNetwork(obs.Networks[i], hash, obs, removes)
-			if err != nil || rm == 0 {
-				if err != nil {
-					return nil, err
-				}
-				continue
+			if err != nil {
+				return nil, err
+			}
+			if rm == 0 {
+				continue // up to date, or made without a hash to compare
 			}
 			reasons, after = b.plan.Steps[rm-1].Reasons, []int{rm}
 		} else if slices.ContainsFunc(obs.Networks, func(o Network) bool { return o.Name == n.Name }) {
