@@ -280,8 +280,14 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 	began := time.Now()
 	tick := time.NewTicker(x.opts.PollEvery)
 	defer tick.Stop()
+	var last error = notYet{"no state yet"}
 	for {
 		err := x.check(ctx, w)
+		if err != nil && !errors.Is(err, errNotYet) && ctx.Err() != nil {
+			// The deadline cut a Docker call short (a slow engine): that
+			// is the wait timing out, with the state seen before it.
+			err = last
+		}
 		switch {
 		case err == nil:
 			x.event(res, conditionMet(w.Condition), time.Since(began), "")
@@ -293,6 +299,7 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 			}
 			return err
 		}
+		last = err
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
