@@ -364,3 +364,20 @@ func BenchmarkLoadAndConvert(b *testing.B) {
 		}
 	}
 }
+
+// TestLargeProject converts the 57-service benchmark project: every object
+// passes the checks.
+func TestLargeProject(t *testing.T) {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "bench", "large"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := kube.Convert(loadDir(t, dir, "compose.yaml"), kube.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Objects) < 57 {
+		t.Errorf("%d objects for 57 services", len(res.Objects))
+	}
+	checkObjects(t, res.Objects)
+}
