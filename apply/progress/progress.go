@@ -154,8 +154,16 @@ func (r *jsonRenderer) Event(e apply.Event) {
 func (r *jsonRenderer) Close() {}
 
 // inProgress tells a status that will be followed by another (Creating,
-// Pulling, Waiting, ...) from one that ends a resource's work for now.
-func inProgress(status string) bool { return strings.HasSuffix(status, "ing") }
+// Pulling, Waiting, ...) from one that ends a resource's work for now
+// (Created, Running, ...): the -ing statuses Execute reports before work,
+// listed because "Running" is a result, not work under way.
+func inProgress(status string) bool {
+	switch status {
+	case "Building", "Creating", "Pulling", "Recreating", "Removing", "Restarting", "Starting", "Stopping", "Waiting":
+		return true
+	}
+	return false
+}
 
 func isError(status string) bool { return status == "Error" }
 

@@ -107,6 +107,17 @@ func TestJSONGolden(t *testing.T) {
 	}
 }
 
+func TestRunningIsDone(t *testing.T) {
+	term := &terminal{t: t}
+	r := New(TTY, term, Options{Now: newClock().now})
+	r.Event(apply.Event{Resource: "service:web", Status: "Waiting", Detail: "running_or_healthy"})
+	r.Event(apply.Event{Resource: "service:web", Status: "Running", Elapsed: 1500 * time.Millisecond})
+	r.Close()
+	if want := " ✔ service:web  Running      1.5s"; term.screen[0] != want {
+		t.Errorf("line %q, want %q", term.screen[0], want)
+	}
+}
+
 func TestQuietWritesNothing(t *testing.T) {
 	if out := render(t, Quiet, Options{}); out != "" {
 		t.Errorf("quiet wrote %q", out)
