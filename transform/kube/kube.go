@@ -123,6 +123,7 @@ type converter struct {
 	pvcUsers    volumeUse       // named volume -> services that mount its claim
 	usedConfigs map[string]bool // top-level configs some service mounts
 	usedSecrets map[string]bool
+	renamed     map[string]bool // top-level paths already reported as renamed
 }
 
 func newConverter(p *load.Project, opts Options) *converter {

@@ -95,3 +95,27 @@ func portName(name, proto string, port int32) string {
 	}
 	return strings.ToLower(proto) + "-" + itoa(int(port))
 }
+
+// objectName is the Kubernetes name of the top-level element at path (a
+// volume, config, secret or network) and reports, once, when cleaning
+// changed it.
+func (c *converter) objectName(path, name string) string {
+	n := cleanName(name, validation.DNS1123LabelMaxLength)
+	if n != name && !c.renamed[path] {
+		if c.renamed == nil {
+			c.renamed = map[string]bool{}
+		}
+		c.renamed[path] = true
+		c.warn("names", path, "named %q in Kubernetes: names there are at most 63 lower-case letters, digits and '-'", n)
+	}
+	return n
+}
+
+// projectLabel is the project name as a label value: Docker Compose's
+// project names (lower-case letters, digits, "-" and "_") already are one.
+func (c *converter) projectLabel() string {
+	if len(validation.IsValidLabelValue(c.p.Name)) == 0 {
+		return c.p.Name
+	}
+	return cleanName(c.p.Name, validation.LabelValueMaxLength)
+}

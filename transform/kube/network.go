@@ -288,11 +288,11 @@ func (c *converter) networkPolicies() {
 		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(members)) {
-		sel := metav1.LabelSelector{MatchLabels: map[string]string{labelNetwork + cleanName(n, validation.DNS1123LabelMaxLength): "true"}}
+		sel := metav1.LabelSelector{MatchLabels: map[string]string{labelNetwork + c.objectName(topPath("networks", n), n): "true"}}
 		name := join(validation.DNS1123LabelMaxLength, "network", n)
 		c.add("NetworkPolicy", name, &networkingv1.NetworkPolicy{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{labelPartOf: cleanName(c.p.Name, validation.LabelValueMaxLength)}},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{labelPartOf: c.projectLabel()}},
 			Spec: networkingv1.NetworkPolicySpec{
 				PodSelector: sel,
 				PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},

@@ -441,7 +441,7 @@ func (b *podBuilder) networkMode(p string) {
 
 func (b *podBuilder) networks(string) {
 	for _, n := range slices.Sorted(maps.Keys(b.s.Networks)) {
-		b.netLabels[labelNetwork+cleanName(n, validation.DNS1123LabelMaxLength)] = "true"
+		b.netLabels[labelNetwork+b.c.objectName(topPath("networks", n), n)] = "true"
 		cfg := b.s.Networks[n]
 		if cfg == nil {
 			continue
@@ -834,7 +834,7 @@ func (b *podBuilder) kompose() {
 
 // selector is the label set that identifies the service's pods.
 func (b *podBuilder) selector() map[string]string {
-	return map[string]string{labelName: b.name, labelPartOf: cleanName(b.c.p.Name, validation.LabelValueMaxLength)}
+	return map[string]string{labelName: b.name, labelPartOf: b.c.projectLabel()}
 }
 
 // emit writes the workload (and its Service and Ingress) of b.

@@ -91,9 +91,9 @@ func (b *podBuilder) volumes(string) {
 
 func (b *podBuilder) namedVolume(src string, mount corev1.VolumeMount) {
 	cfg := b.c.p.Volumes[src]
-	claim := cleanName(src, maxLabel)
+	claim := b.c.objectName(topPath("volumes", src), src)
 	if cfg.External {
-		claim = cleanName(cmpOr(cfg.Name, src), maxLabel)
+		claim = b.c.objectName(topPath("volumes", src), cmpOr(cfg.Name, src))
 	}
 	mount.Name = claim
 	b.usesPVC = true
@@ -165,7 +165,7 @@ func (c *converter) pvc(src, name string, users []string) *corev1.PersistentVolu
 	}
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{labelPartOf: cleanName(c.p.Name, validation.LabelValueMaxLength)}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{labelPartOf: c.projectLabel()}},
 		Spec:       spec,
 	}
 }
@@ -202,9 +202,9 @@ func (b *podBuilder) fileRef(kind, p string, ref types.FileReferenceConfig, defa
 	case !path.IsAbs(target):
 		target = path.Join(defaultDir, target)
 	}
-	objName := cleanName(ref.Source, maxLabel)
+	objName := b.c.objectName(topPath(kind+"s", ref.Source), ref.Source)
 	if external {
-		objName = cleanName(cmpOr(realName, ref.Source), maxLabel)
+		objName = b.c.objectName(topPath(kind+"s", ref.Source), cmpOr(realName, ref.Source))
 	}
 	item := corev1.KeyToPath{Key: dataKey(ref.Source), Path: path.Base(target)}
 	if ref.Mode != nil {
@@ -282,7 +282,7 @@ func (b *podBuilder) envFile(string) {
 func (c *converter) topLevel(all volumeUse) {
 	for _, src := range slices.Sorted(maps.Keys(c.pvcUsers)) {
 		users := all[src]
-		pvc := c.pvc(src, cleanName(src, maxLabel), users)
+		pvc := c.pvc(src, c.objectName(topPath("volumes", src), src), users)
 		c.add("PersistentVolumeClaim", pvc.Name, pvc)
 		if len(users) > 1 {
 			c.warn("volumes (shared)", topPath("volumes", src), "shared by %s: the claim asks for ReadWriteMany, which needs a storage class that supports it", strings.Join(users, ", "))
@@ -297,8 +297,8 @@ func (c *converter) topLevel(all volumeUse) {
 			c.warn("volumes.driver_opts", topPath("volumes", src, "driver_opts"), "not converted: storage is chosen by the claim's storage class")
 		}
 	}
-	base := func(name string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Name: cleanName(name, maxLabel), Labels: map[string]string{labelPartOf: cleanName(c.p.Name, validation.LabelValueMaxLength)}}
+	base := func(kind, name string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: c.objectName(topPath(kind, name), name), Labels: map[string]string{labelPartOf: c.projectLabel()}}
 	}
 	for _, name := range slices.Sorted(maps.Keys(c.usedConfigs)) {
 		cfg := c.p.Configs[name]
@@ -306,7 +306,7 @@ func (c *converter) topLevel(all volumeUse) {
 			continue // expected in the cluster under its name
 		}
 		content, ok := c.fileContent("configs", name, types.FileObjectConfig(cfg))
-		cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: base(name)}
+		cm := &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"}, ObjectMeta: base("configs", name)}
 		if ok {
 			if utf8.Valid(content) {
 				cm.Data = map[string]string{dataKey(name): string(content)}
@@ -325,9 +325,10 @@ func (c *converter) topLevel(all volumeUse) {
 		if content == nil {
 			content = []byte{} // an empty value to fill in, not null
 		}
-		c.add("Secret", cleanName(name, maxLabel), &corev1.Secret{
+		meta := base("secrets", name)
+		c.add("Secret", meta.Name, &corev1.Secret{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-			ObjectMeta: base(name),
+			ObjectMeta: meta,
 			Type:       corev1.SecretTypeOpaque,
 			Data:       map[string][]byte{dataKey(name): content},
 		})
