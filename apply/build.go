@@ -417,7 +417,9 @@ func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) erro
 		return err
 	}
 	defer resp.Body.Close()
+	var tail outputTail
 	err = readStream(resp.Body, func(m streamMessage) {
+		tail.add(m.Stream)
 		if line := strings.TrimSpace(m.Stream); strings.HasPrefix(line, "Step ") {
 			x.event(s.Resource, "Building", time.Since(began), line)
 		}
@@ -426,7 +428,7 @@ func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) erro
 		return cerr
 	}
 	if err != nil {
-		return err
+		return tail.wrap(err)
 	}
 	id, err := x.record(ctx, s.Name)
 	if err != nil {
@@ -563,4 +565,30 @@ func imageTime(in image.InspectResponse) time.Time {
 	}
 	t, _ := time.Parse(time.RFC3339Nano, in.Created)
 	return t
+}
+
+// outputTail keeps the last lines of a build's output: a failing RUN's
+// message ("returned a non-zero code: 2") says nothing without the output
+// that came before it.
+type outputTail struct{ lines []string }
+
+const tailLines = 15
+
+func (t *outputTail) add(stream string) {
+	for _, l := range strings.Split(stream, "\n") {
+		if l = strings.TrimRight(l, " \r\t"); strings.TrimSpace(l) == "" || strings.HasPrefix(strings.TrimSpace(l), "---> ") {
+			continue
+		}
+		t.lines = append(t.lines, l)
+		if len(t.lines) > tailLines {
+			t.lines = t.lines[1:]
+		}
+	}
+}
+
+func (t *outputTail) wrap(err error) error {
+	if len(t.lines) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w\nlast build output:\n  %s", err, strings.Join(t.lines, "\n  "))
 }

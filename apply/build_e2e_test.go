@@ -256,6 +256,7 @@ func TestE2EBuildFailure(t *testing.T) {
 	if !strings.Contains(msg, "service leak: build "+pr.name+"-leak") || !strings.Contains(msg, "secret.txt") || !strings.Contains(msg, "COPY failed") {
 		t.Errorf("error %q does not carry the builder's message", msg)
 	}
+	t.Logf("build error: %s", msg)
 	if cs := pr.observe().Containers; len(cs) != 0 {
 		t.Errorf("containers created after a failed build: %v", pr.observe().Summary())
 	}

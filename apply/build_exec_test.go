@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -78,7 +79,7 @@ func TestExecuteBuild(t *testing.T) {
 {"errorDetail":{"message":"dockerfile parse error line 2: unknown instruction: COPPY"},"error":"x"}
 `}
 	err := Execute(context.Background(), f, plan, ExecOptions{})
-	if err == nil || err.Error() != "service app: build p-app: dockerfile parse error line 2: unknown instruction: COPPY" {
+	if err == nil || err.Error() != "service app: build p-app: dockerfile parse error line 2: unknown instruction: COPPY\nlast build output:\n  Step 1/2 : FROM scratch" {
 		t.Errorf("build stream error: %v", err)
 	}
 	name := extraFileName([]byte(inline))
@@ -117,5 +118,21 @@ func TestExecuteBuild(t *testing.T) {
 		if err != nil || len(f.created) != 0 || !strings.Contains(strings.Join(events, "\n"), "container:p-app-1 Unchanged") {
 			t.Errorf("same image ID: %v, created %v, events %v", err, f.created, events)
 		}
+	}
+}
+
+func TestOutputTail(t *testing.T) {
+	var tail outputTail
+	for i := range 30 {
+		tail.add(fmt.Sprintf("line %d\n ---> abc123\n\n", i))
+	}
+	err := tail.wrap(errors.New("The command '/bin/sh -c make' returned a non-zero code: 2"))
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 2+tailLines || lines[2] != "  line 15" || lines[len(lines)-1] != "  line 29" {
+		t.Errorf("error with tail:\n%s", err)
+	}
+	var empty outputTail
+	if e := errors.New("x"); empty.wrap(e) != e {
+		t.Error("an empty tail changed the error")
 	}
 }
