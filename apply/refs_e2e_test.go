@@ -12,7 +12,8 @@ import (
 
 // refsE2ECompose: web shares db's network namespace (it reaches kv on
 // 127.0.0.1, which only works inside db's namespace), reader mounts db's
-// volumes, and cache restarts when db is recreated (restart: true).
+// volumes, side does both with a container outside the project, and cache
+// restarts when db is recreated (restart: true).
 const refsE2ECompose = `services:
   db:
     image: berth-e2e-app:test
@@ -38,6 +39,18 @@ const refsE2ECompose = `services:
       UPSTREAM: http://127.0.0.1:1
     volumes_from:
       - db:ro
+  side:
+    image: berth-e2e-app:test
+    command: ["web"]
+    network_mode: container:${OUTSIDE}
+    volumes_from:
+      - container:${OUTSIDE}:ro
+    environment:
+      KV_ADDR: 127.0.0.1:6379
+    healthcheck:
+      test: ["CMD", "/app", "probe", "http://127.0.0.1:8000/"]
+      interval: 1s
+      retries: 30
   cache:
     image: berth-e2e-app:test
     command: ["kv"]
@@ -60,7 +73,8 @@ func inspect(t *testing.T, d *Engine, name string) container.InspectResponse {
 
 func TestE2EServiceReferencesAndRestart(t *testing.T) {
 	d := e2eDocker(t)
-	pr := newE2EProject(t, d, "")
+	outside := startOutside(t, d)
+	pr := newE2EProject(t, d, "OUTSIDE="+outside+"\n")
 	p := pr.load(refsE2ECompose)
 	if err := pr.execute(pr.plan(p), time.Minute); err != nil {
 		t.Fatal(err)
@@ -80,6 +94,14 @@ func TestE2EServiceReferencesAndRestart(t *testing.T) {
 		return m.Destination == "/data" && m.Name == pr.name+"_dbdata" && !m.RW
 	}) {
 		t.Errorf("reader does not mount db's volume read-only: %+v", reader.Mounts)
+	}
+	side := inspect(t, d, name("side"))
+	// The engine keeps the ID a container name in a network mode resolves to.
+	if string(side.HostConfig.NetworkMode) != "container:"+inspect(t, d, outside).ID || !slices.Equal(side.HostConfig.VolumesFrom, []string{outside + ":ro"}) {
+		t.Errorf("side: network mode %q, volumes_from %q", side.HostConfig.NetworkMode, side.HostConfig.VolumesFrom)
+	}
+	if side.State.Health == nil || side.State.Health.Status != "healthy" {
+		t.Errorf("side (reaching kv on 127.0.0.1 in %s's namespace) is not healthy: %+v", outside, side.State.Health)
 	}
 	if plan := pr.plan(p); !plan.Empty() {
 		t.Fatalf("plan after apply is not empty: %v", summary(plan))
@@ -146,4 +168,24 @@ func TestE2EServiceReferencesAndRestart(t *testing.T) {
 	if db3.ID != db2.ID || db3.State.StartedAt == db2.State.StartedAt || !db3.State.Running || cache3.State.StartedAt == cacheAfter.State.StartedAt {
 		t.Errorf("restart: db %.12s started %s→%s, cache started %s→%s", db3.ID, db2.State.StartedAt, db3.State.StartedAt, cacheAfter.State.StartedAt, cache3.State.StartedAt)
 	}
+}
+
+// startOutside runs a kv container that belongs to no project, for
+// network_mode and volumes_from container:NAME; removed after the test.
+func startOutside(t *testing.T, d *Engine) string {
+	t.Helper()
+	ctx := context.Background()
+	name := "berthe2e-outside-" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
+	c, err := d.ContainerCreate(ctx, &container.Config{Image: e2eImage, Cmd: []string{"kv"}, Volumes: map[string]struct{}{"/outside": {}}},
+		&container.HostConfig{}, nil, nil, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = d.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	})
+	if err := d.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return name
 }

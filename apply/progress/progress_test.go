@@ -248,6 +248,26 @@ func TestTTYRedrawsInPlace(t *testing.T) {
 	}
 }
 
+// The exact bytes of two frames: the first draws, the second goes back up
+// over the first and redraws every line, each cleared to its end.
+func TestTTYRedrawSequence(t *testing.T) {
+	var buf bytes.Buffer
+	r := New(TTY, &buf, Options{Now: newClock().now})
+	r.Event(apply.Event{Resource: "network:n", Status: "Created", Elapsed: time.Second})
+	first := buf.String()
+	r.Event(apply.Event{Resource: "container:c", Status: "Creating"})
+	second := buf.String()[len(first):]
+	if want := " ✔ network:n  Created      1.0s\x1b[K\n"; first != want {
+		t.Errorf("first frame %q, want %q", first, want)
+	}
+	want := "\r\x1b[1A" +
+		" ✔ network:n    Created      1.0s\x1b[K\n" +
+		" … container:c  Creating     0.1s\x1b[K\n"
+	if second != want {
+		t.Errorf("second frame %q, want %q", second, want)
+	}
+}
+
 func TestTTYInProgressShowsRunningTime(t *testing.T) {
 	term := &terminal{t: t}
 	clock := newClock()
