@@ -57,6 +57,12 @@ func TestConvertForwards(t *testing.T) {
 		t.Errorf("--to swarm: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
 
+	file := filepath.Join(dir, "k8s.yaml")
+	r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "-p", "demo", "-o", file)
+	if b, err := os.ReadFile(file); r.code != 0 || err != nil || r.stdout != "" || !strings.Contains(string(b), "---\napiVersion: apps/v1\nkind: Deployment") {
+		t.Errorf("-o FILE: exit %d, stdout %q, file %q (%v)", r.code, r.stdout, b, err)
+	}
+
 	out := filepath.Join(dir, "out") + string(filepath.Separator)
 	r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "-o", out)
 	if r.code != 0 {

@@ -447,3 +447,24 @@ func TestNameClash(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestDependsOnOutsideTheProject: a dependency that is not converted (an
+// optional one in a profile that is off) is reported as such.
+func TestDependsOnOutsideTheProject(t *testing.T) {
+	res := convertText(t, `
+services:
+  web:
+    image: web
+    depends_on:
+      debug: {condition: service_started, required: false}
+  debug:
+    image: debug
+    profiles: [debug]
+`)
+	wantWarning(t, res, "services.web.depends_on.debug", "debug is not among the converted services")
+	for _, o := range res.Objects {
+		if o.Name == "debug" {
+			t.Errorf("%s debug written for a disabled service", o.Kind)
+		}
+	}
+}

@@ -467,7 +467,10 @@ func (b *podBuilder) dependsOn(string) {
 			target = dep
 		}
 		var why string
-		switch {
+		switch _, loaded := b.c.p.Services[dep]; {
+		case !loaded:
+			b.c.warn("depends_on", svcPath(b.s.Name, "depends_on", dep), "not converted: %s is not among the converted services (another profile, or not selected)", dep)
+			continue
 		case d.Condition == types.ServiceConditionCompletedSuccessfully && b.c.jobs[dep]:
 			why = fmt.Sprintf("%s runs as a Job, but Kubernetes does not hold %s back until it completes", target, b.name)
 		case d.Condition == types.ServiceConditionHealthy:
