@@ -179,9 +179,7 @@ func (c *converter) run() error {
 	c.chooseJobs()
 	vols := c.volumeUsers()
 	for _, name := range order {
-		if err := c.service(services[name], vols); err != nil {
-			return fmt.Errorf("service %s: %w", name, err)
-		}
+		c.service(services[name])
 	}
 	c.topLevel(vols)
 	c.networkPolicies()

@@ -60,7 +60,7 @@ type podBuilder struct {
 	jobKeys    bool // restart was decided for a Job
 }
 
-func (c *converter) service(s types.ServiceConfig, vols volumeUse) error {
+func (c *converter) service(s types.ServiceConfig) {
 	b := &podBuilder{
 		c:              c,
 		s:              s,
@@ -71,7 +71,7 @@ func (c *converter) service(s types.ServiceConfig, vols volumeUse) error {
 		replicas:       1,
 	}
 	b.ctr.Name = b.name
-	b.kind = b.controller(vols)
+	b.kind = b.controller()
 	for _, k := range presentKeys(s) {
 		p := svcPath(s.Name, k)
 		d, known := serviceKeys[k]
@@ -89,7 +89,6 @@ func (c *converter) service(s types.ServiceConfig, vols volumeUse) error {
 	}
 	b.kompose()
 	c.emit(b)
-	return nil
 }
 
 // defaultImage is the name Docker Compose gives the image it builds.
@@ -101,7 +100,7 @@ func defaultImage(project, service string) string {
 // kompose.controller.type label first, then deploy.mode, then a Job for a
 // one-shot service others wait on, then a StatefulSet for a replicated
 // service with a named volume, else a Deployment.
-func (b *podBuilder) controller(vols volumeUse) string {
+func (b *podBuilder) controller() string {
 	s := b.s
 	if s.Deploy != nil && s.Deploy.Replicas != nil {
 		b.replicas = int32(*s.Deploy.Replicas)

@@ -57,11 +57,10 @@ func (b *podBuilder) volumes(string) {
 		mount := corev1.VolumeMount{MountPath: v.Target, ReadOnly: v.ReadOnly}
 		switch v.Type {
 		case types.VolumeTypeVolume:
+			// volume.nocopy needs nothing: Kubernetes never copies the
+			// image's files into a volume.
 			if v.Volume != nil {
 				mount.SubPath = v.Volume.Subpath
-				if v.Volume.NoCopy {
-					// Kubernetes never copies image content into a volume.
-				}
 			}
 			if v.Source == "" {
 				mount.Name = join(maxLabel, "anon", itoa(i))
