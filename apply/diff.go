@@ -272,7 +272,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		}
 		slices.Sort(after)
 		after = slices.Compact(after)
-		rs, err := resolveServiceRefs(s, hashes[name], b.refTargets(q, byService))
+		rs, err := resolveServiceRefs(s, hashes[name], b.refTargets(q, obs))
 		if err != nil {
 			return nil, err
 		}

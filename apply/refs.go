@@ -131,11 +131,21 @@ func resolveServiceRefs(s types.ServiceConfig, hash string, target func(service 
 
 // refTargets finds, for resolveServiceRefs, the first container of a
 // service: its name is replica 1's (first by name, as Compose sorts); its ID
-// is the observed one unless the plan so far creates or recreates it.
-func (b *builder) refTargets(q *types.Project, byService map[string][]Container) func(string) (refTarget, bool) {
+// is the observed one unless the plan so far creates or recreates it. A
+// service that is not selected (--no-deps) is found among the observed
+// containers, first by name, as Compose finds it.
+func (b *builder) refTargets(q *types.Project, obs *Observed) func(string) (refTarget, bool) {
 	return func(svc string) (refTarget, bool) {
 		s, ok := q.Services[svc]
-		if !ok || scaleOf(s) < 1 {
+		if !ok {
+			for _, c := range obs.Containers { // sorted by name
+				if c.Service == svc && !c.OneOff {
+					return refTarget{id: c.ID, name: c.Name}, true
+				}
+			}
+			return refTarget{}, false
+		}
+		if scaleOf(s) < 1 {
 			return refTarget{}, false
 		}
 		name := ContainerName(q.Name, s, 1)
@@ -144,8 +154,8 @@ func (b *builder) refTargets(q *types.Project, byService map[string][]Container)
 				return refTarget{id: refPlaceholder(name), name: name, pending: true}, true
 			}
 		}
-		for _, c := range byService[svc] {
-			if c.Name == name {
+		for _, c := range obs.Containers {
+			if c.Service == svc && c.Name == name && !c.OneOff {
 				return refTarget{id: c.ID, name: name}, true
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/types"
+
 	"github.com/berth-compose/berth/transform"
 )
 
@@ -140,6 +142,16 @@ func TestDiffServiceReferences(t *testing.T) {
 	}
 	if !slices.Equal(got, want2) {
 		t.Errorf("plan after db changed: %v, want %v", got, want2)
+	}
+
+	// web alone (--no-deps): db is not selected but its container is
+	// there, and web's reference resolves to it.
+	only, err := p.WithSelectedServices([]string{"web"}, types.IgnoreDependencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again := mustDiff(t, only, obs, Options{}); !again.Empty() {
+		t.Errorf("plan of web alone: %v", summary(again))
 	}
 
 	// db replaced behind berth's back: the dependents' hashes no longer
