@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -188,4 +189,51 @@ func startOutside(t *testing.T, d *Engine) string {
 		t.Fatal(err)
 	}
 	return name
+}
+
+func TestE2ENetworkConfigHash(t *testing.T) {
+	d := e2eDocker(t)
+	pr := newE2EProject(t, d, "")
+	compose := `services:
+  web:
+    image: berth-e2e-app:test
+    command: ["web"]
+    networks: [front]
+networks:
+  front:
+    labels:
+      team: web
+`
+	if err := pr.execute(pr.plan(pr.load(compose)), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before := pr.observe().Networks
+	if len(before) != 1 || before[0].Labels[LabelConfigHash] == "" || before[0].Labels["team"] != "web" {
+		t.Fatalf("networks %+v", before)
+	}
+
+	// The network changes while web is attached: a conflict, nothing done.
+	changed := strings.Replace(compose, "team: web", "team: shop", 1)
+	_, err := PlanFor(context.Background(), d, pr.load(changed), Options{})
+	var conflict *NetworkConflictError
+	if !errors.As(err, &conflict) || !slices.Equal(conflict.Containers, []string{pr.name + "-web-1"}) {
+		t.Fatalf("plan with a changed network in use: %v", err)
+	}
+
+	// Without web (an orphan, removed first), the network is recreated.
+	alone := pr.load(strings.Replace(changed, "services:\n  web:", "services:\n  api:", 1))
+	if err := pr.execute(pr.plan(alone), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after := pr.observe()
+	if len(after.Networks) != 1 || after.Networks[0].ID == before[0].ID || after.Networks[0].Labels["team"] != "shop" ||
+		after.Networks[0].Labels[LabelConfigHash] == before[0].Labels[LabelConfigHash] {
+		t.Errorf("network not recreated: before %+v after %+v", before, after.Networks)
+	}
+	if svc := after.byService(); svc["api"].State != "running" || len(after.Containers) != 1 {
+		t.Errorf("containers after: %v", after.Summary())
+	}
+	if plan := pr.plan(alone); !plan.Empty() {
+		t.Errorf("plan after the network was recreated: %v", summary(plan))
+	}
 }
