@@ -61,6 +61,9 @@ func (b *podBuilder) volumes(string) {
 			// image's files into a volume.
 			if v.Volume != nil {
 				mount.SubPath = v.Volume.Subpath
+				if len(v.Volume.Labels) > 0 {
+					b.c.warn("volumes.volume.labels", vp+".volume.labels", "not converted: labels of a volume created for this mount; put them on the top-level volume")
+				}
 			}
 			if v.Source == "" {
 				mount.Name = join(maxLabel, "anon", itoa(i))
@@ -73,6 +76,9 @@ func (b *podBuilder) volumes(string) {
 			ed := &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory}
 			if v.Tmpfs != nil && v.Tmpfs.Size > 0 {
 				ed.SizeLimit = ptr(memQuantity(v.Tmpfs.Size))
+			}
+			if v.Tmpfs != nil && v.Tmpfs.Mode != 0 {
+				b.c.warn("volumes.tmpfs.mode", vp+".tmpfs.mode", "not converted: an emptyDir's mode follows the pod's fsGroup")
 			}
 			b.addVolume(corev1.Volume{Name: mount.Name, VolumeSource: corev1.VolumeSource{EmptyDir: ed}}, mount)
 		case types.VolumeTypeBind:
@@ -251,9 +257,10 @@ func (b *podBuilder) envFile(string) {
 			}
 			continue
 		}
-		vars, err := dotenv.GetEnvFromFile(b.c.p.Environment, []string{f.Path})
+		vars, err := b.c.readEnvFile(f, data)
 		if err != nil {
-			b.c.warn("env_file", fp, "not converted: %s: %v", b.c.relPath(f.Path), err)
+			rel := b.c.relPath(f.Path)
+			b.c.warn("env_file", fp, "not converted: %s: %s", rel, strings.ReplaceAll(err.Error(), f.Path, rel))
 			continue
 		}
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
@@ -374,4 +381,30 @@ func (c *converter) bindSource(path, resolved string) string {
 		}
 	}
 	return c.relPath(resolved)
+}
+
+// readEnvFile parses an env file in its format the way Docker Compose does:
+// ${VAR} in it is resolved from the variables of the earlier env files of
+// the service, then from the interpolation environment.
+func (c *converter) readEnvFile(f types.EnvFile, earlier map[string]string) (map[string]string, error) {
+	r, err := os.Open(f.Path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	vars := map[string]string{}
+	resolve := func(name string) (string, bool) {
+		if v, ok := vars[name]; ok {
+			return v, true
+		}
+		if v, ok := earlier[name]; ok {
+			return v, true
+		}
+		v, ok := c.p.Environment[name]
+		return v, ok
+	}
+	if err := dotenv.ParseWithFormat(r, f.Path, vars, resolve, f.Format); err != nil {
+		return nil, err
+	}
+	return vars, nil
 }
