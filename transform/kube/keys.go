@@ -149,7 +149,7 @@ func init() {
 		"userns_mode":         {reason: "user namespaces are pod.spec.hostUsers, which has no Docker equivalent value"},
 		"uts":                 {reason: "Kubernetes has no host UTS namespace option"},
 		"volume_driver":       {reason: "volume drivers are storage classes in Kubernetes"},
-		"volumes":             {target: "PersistentVolumeClaims (named), emptyDir (anonymous, tmpfs); bind mounts are not converted", warns: "bind mounts (never converted), npipe, cluster and image mounts", apply: (*podBuilder).volumes},
+		"volumes":             {target: "PersistentVolumeClaims (named), emptyDir (anonymous, tmpfs); bind mounts are not converted", warns: "bind mounts (never converted), npipe, cluster and image mounts, volume.labels, tmpfs.mode", apply: (*podBuilder).volumes},
 		"volumes_from":        {reason: "pods cannot mount another pod's volumes; mount the same named volume"},
 		"working_dir":         {target: "container workingDir", apply: (*podBuilder).workingDir},
 	}
