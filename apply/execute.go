@@ -216,7 +216,7 @@ func (x *executor) create(ctx context.Context, s Step, name string) (string, err
 		nc = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{spec.Networks[0].Network: spec.Networks[0].Endpoint}}
 	}
 	x.event(s.Resource, "Creating", 0, "")
-	resp, err := x.d.ContainerCreate(ctx, spec.Config, spec.HostConfig, nc, nil, name)
+	resp, err := x.createOver(ctx, spec.Config, spec.HostConfig, nc, name, s.Resource)
 	if err != nil {
 		return "", fmt.Errorf("creating container %s: %w", name, err)
 	}

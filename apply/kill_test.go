@@ -562,3 +562,17 @@ func TestE2EDuplicateNetwork(t *testing.T) {
 		t.Errorf("front network %v after apply, want the original %v", got, kept)
 	}
 }
+
+// TestE2ELeftoverUnderFinalName: a container of the project holds a final
+// name but is not in the observed state (an apply killed while its create
+// was in flight: the engine reserves the name before it lists the
+// container). The create that meets it removes it and goes on.
+func TestE2ELeftoverUnderFinalName(t *testing.T) {
+	d := e2eDocker(t)
+	kp := newKillProject(t, d)
+	cfg := &container.Config{Image: e2eImage, Cmd: []string{"kv"}, Labels: map[string]string{LabelProject: kp.name, LabelService: "admin"}}
+	if _, err := d.ContainerCreate(context.Background(), cfg, &container.HostConfig{}, nil, nil, kp.name+"-admin-1"); err != nil {
+		t.Fatal(err)
+	}
+	kp.assertConverged("a leftover under admin's final name")
+}

@@ -1,0 +1,56 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
+)
+
+// isConflict reports whether the engine answered 409 (a container name
+// already in use).
+func isConflict(err error) bool {
+	var e *engineError
+	return errors.As(err, &e) && e.Status == http.StatusConflict
+}
+
+// createOver creates a container under name. When the name is taken by a
+// container of this project that the plan did not know of, that container
+// goes first: an apply killed while its ContainerCreate was in flight leaves
+// a container the engine finishes creating after the next apply observed
+// (the name is reserved before the container is listed), and that container
+// may lack networks the kill kept it from connecting. A name held by a
+// container of another project is reported, never taken.
+func (x *executor) createOver(ctx context.Context, cfg *container.Config, hc *container.HostConfig, nc *network.NetworkingConfig, name, resource string) (container.CreateResponse, error) {
+	const attempts = 20
+	for attempt := 1; ; attempt++ {
+		resp, err := x.d.ContainerCreate(ctx, cfg, hc, nc, nil, name)
+		if !isConflict(err) || attempt == attempts {
+			return resp, err
+		}
+		in, ierr := x.d.ContainerInspect(ctx, name)
+		switch {
+		case isNotFound(ierr):
+			// Reserved but not created yet, or removed since: try again.
+		case ierr != nil:
+			return resp, err
+		case in.Config == nil || in.Config.Labels[LabelProject] != x.plan.Project:
+			return resp, err
+		default:
+			if rerr := x.d.ContainerRemove(ctx, in.ID, container.RemoveOptions{Force: true}); rerr != nil && !isNotFound(rerr) {
+				return resp, fmt.Errorf("%w (removing the leftover %.12s: %v)", err, in.ID, rerr)
+			}
+			x.event(resource, "Replacing", 0, fmt.Sprintf("removed %.12s, left under this name by an interrupted apply", in.ID))
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return resp, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
