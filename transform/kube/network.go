@@ -159,9 +159,9 @@ func (c *converter) kubeService(b *podBuilder) {
 	// Service only for ports it declares.
 	reached := len(c.reached[b.s.Name]) > 0 && b.kind != kindJob
 	need := len(b.svcPorts) > 0 || reached || b.kind == kindStatefulSet || hasType || b.headless
-	if !need || b.pod.HostNetwork {
-		if hasType || l["kompose.service.expose"] != "" {
-			c.warn("labels (kompose)", lp("kompose.service.type"), "not converted: the service has no Service (no ports, nobody reaches it by name)")
+	if !need {
+		if l["kompose.service.expose"] != "" {
+			c.warn("labels (kompose)", lp("kompose.service.expose"), "not converted: no Service: the service has no ports and no other service reaches it by name")
 		}
 		return
 	}

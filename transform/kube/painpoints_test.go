@@ -197,6 +197,16 @@ services:
 		t.Errorf("hostNetwork %v, dnsPolicy %q", spec.HostNetwork, spec.DNSPolicy)
 	}
 	wantWarning(t, res, "services.sidecar.network_mode", "not converted: sharing the network of service:agent")
+	// The Service still reaches the pod (at its node's address); network
+	// policies do not apply to host-network pods, so none is written.
+	if svc := find[*corev1.Service](t, res, "Service", "agent"); len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 9100 {
+		t.Errorf("agent Service: %+v", svc.Spec)
+	}
+	for _, o := range res.Objects {
+		if o.Kind == "NetworkPolicy" && strings.Contains(o.Name, "agent") {
+			t.Errorf("NetworkPolicy %s for a host-network pod", o.Name)
+		}
+	}
 }
 
 func TestPullPolicy(t *testing.T) {

@@ -57,7 +57,6 @@ type podBuilder struct {
 	headless   bool // deploy.endpoint_mode: dnsrr
 	jobRestart corev1.RestartPolicy
 	backoff    *int32
-	jobKeys    bool // restart was decided for a Job
 }
 
 func (c *converter) service(s types.ServiceConfig) {
