@@ -54,3 +54,19 @@ func (x *executor) createOver(ctx context.Context, cfg *container.Config, hc *co
 		}
 	}
 }
+
+// gone waits up to ten seconds for a container that another request is
+// removing to be gone, and reports whether it went.
+func (x *executor) gone(ctx context.Context, id string) bool {
+	for range 100 {
+		if _, err := x.d.ContainerInspect(ctx, id); isNotFound(err) {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return false
+}

@@ -261,6 +261,9 @@ func (x *executor) stopRemove(ctx context.Context, id string) error {
 		return fmt.Errorf("stopping container %.12s: %w", id, err)
 	}
 	if err := x.d.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil && !isNotFound(err) {
+		if isConflict(err) && x.gone(ctx, id) { // a killed apply's removal still in progress
+			return nil
+		}
 		return fmt.Errorf("removing container %.12s: %w", id, err)
 	}
 	return nil
