@@ -3,7 +3,9 @@ package kube
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,10 +79,24 @@ func FileName(o Object) string {
 }
 
 // WriteDir writes one file per object into dir (created if missing) plus a
-// kustomization.yaml that lists them in order.
+// kustomization.yaml that lists them in order. Files an earlier WriteDir
+// listed in its kustomization.yaml that are no longer written are removed,
+// so that the directory holds exactly the conversion; no other file is
+// touched.
 func WriteDir(dir string, objs []Object) error {
 	if err := os.MkdirAll(dir, 0o777); err != nil {
 		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	current := map[string]bool{}
+	for _, o := range objs {
+		current[FileName(o)] = true
+	}
+	for _, old := range listedResources(filepath.Join(dir, "kustomization.yaml")) {
+		if !current[old] && filepath.Base(old) == old && strings.HasSuffix(old, ".yaml") {
+			if err := os.Remove(filepath.Join(dir, old)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("removing %s: %w", old, err)
+			}
+		}
 	}
 	var k bytes.Buffer
 	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
@@ -99,4 +115,21 @@ func WriteDir(dir string, objs []Object) error {
 		return fmt.Errorf("writing kustomization.yaml: %w", err)
 	}
 	return nil
+}
+
+// listedResources reads the resources of a kustomization.yaml that WriteDir
+// wrote; nothing when there is none or it is not one of berth's.
+func listedResources(path string) []string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	var k struct {
+		Kind      string   `json:"kind"`
+		Resources []string `json:"resources"`
+	}
+	if err := yaml.Unmarshal(b, &k); err != nil || k.Kind != "Kustomization" {
+		return nil
+	}
+	return k.Resources
 }

@@ -1,6 +1,7 @@
 package kube_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -46,5 +47,34 @@ func TestKustomizeBuilds(t *testing.T) {
 		if !strings.Contains(string(built), "kind: "+o.Kind+"\nmetadata:") || !strings.Contains(string(built), "name: "+o.Name+"\n") {
 			t.Errorf("%s %s missing from kustomize's build", o.Kind, o.Name)
 		}
+	}
+}
+
+// TestWriteDirReplaces: a second conversion into the same directory leaves
+// exactly its own files (and the user's other files alone).
+func TestWriteDirReplaces(t *testing.T) {
+	out := t.TempDir()
+	first := convertText(t, "services:\n  a: {image: a, ports: ['80:80']}\n  b: {image: b}\n")
+	if err := kube.WriteDir(out, first.Objects); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "notes.md"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	second := convertText(t, "services:\n  a: {image: a}\n")
+	if err := kube.WriteDir(out, second.Objects); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	want := []string{"deployment-a.yaml", "kustomization.yaml", "networkpolicy-network-default.yaml", "notes.md"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("directory holds %v, want %v", got, want)
 	}
 }
