@@ -39,7 +39,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-go build -o "$berth" ./cmd/berth
+CGO_ENABLED=0 go build -o "$berth" ./cmd/berth
 
 # The test image, as the apply tests build it: the static test program in a
 # FROM scratch image.

@@ -29,7 +29,7 @@ one="$corpus/awesome/flask-redis/compose.yaml"
 
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT
-go build -o "$bin/berth" ./cmd/berth
+CGO_ENABLED=0 go build -o "$bin/berth" ./cmd/berth
 berth="$bin/berth"
 
 # Lint never fails the benchmark: findings exit 1.

@@ -59,7 +59,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 echo "bench: building berth" >&2
-go build -trimpath -o "$tmp/berth" ./cmd/berth
+CGO_ENABLED=0 go build -trimpath -o "$tmp/berth" ./cmd/berth
 berth="$tmp/berth"
 
 # Every command must succeed once before it is timed (the loop tolerates the
@@ -108,7 +108,7 @@ cat <<EOF
 Machine: $(nproc) CPUs, ${cpu:-unknown CPU}, ${mem}; $(go version | cut -d' ' -f3-); $(hyperfine --version).
 Load average (1, 5, 15 min) at start: ${load_start}; at end: ${load_end} (figures are
 comparable only when the load stayed well under the CPU count).
-Whole process, start to exit, output to /dev/null; berth built with \`go build -trimpath\`.
+Whole process, start to exit, output to /dev/null; berth built with \`CGO_ENABLED=0 go build -trimpath\`.
 Docker Compose figures are reference medians of \`docker compose config -q\`
 measured on machines of the same kind (the large one on a 788-line, 57-service file).
 EOF
