@@ -87,6 +87,26 @@ func (a *app) projectName(ctx context.Context) (string, error) {
 	return p.Name, nil
 }
 
+// observeProject connects to the engine and observes the project named by -p
+// or the compose files: what down, ps and restart act on. The caller closes
+// the engine.
+func (a *app) observeProject(ctx context.Context) (*apply.Engine, *apply.Observed, error) {
+	name, err := a.projectName(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := apply.NewClient()
+	if err != nil {
+		return nil, nil, err
+	}
+	obs, err := apply.Observe(ctx, d, name)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return d, obs, nil
+}
+
 func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) error {
 	if !o.showSensitive {
 		p = p.Masked()

@@ -43,19 +43,11 @@ func (a *app) downCommand() *cobra.Command {
 				return err
 			}
 			defer prog.Close()
-			name, err := a.projectName(ctx)
-			if err != nil {
-				return err
-			}
-			d, err := apply.NewClient()
+			d, obs, err := a.observeProject(ctx)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			obs, err := apply.Observe(ctx, d, name)
-			if err != nil {
-				return err
-			}
 			images, err := a.downImages(ctx, o.rmi, obs)
 			if err != nil {
 				return err

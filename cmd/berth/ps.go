@@ -37,19 +37,11 @@ func (a *app) psCommand() *cobra.Command {
 				return usageError{fmt.Errorf("unknown format %q: want table or json", format)}
 			}
 			ctx := cmd.Context()
-			name, err := a.projectName(ctx)
-			if err != nil {
-				return err
-			}
-			d, err := apply.NewClient()
+			d, obs, err := a.observeProject(ctx)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
-			obs, err := apply.Observe(ctx, d, name)
-			if err != nil {
-				return err
-			}
 			rows := []psContainer{}
 			for _, c := range obs.Containers {
 				if c.OneOff {
@@ -59,7 +51,7 @@ func (a *app) psCommand() *cobra.Command {
 					State: c.State, Health: c.Health, ExitCode: c.ExitCode, Status: c.Status, Ports: ports(c)})
 			}
 			if format == "json" {
-				b, err := json.MarshalIndent(map[string]any{"format_version": 1, "project": name, "containers": rows}, "", "  ")
+				b, err := json.MarshalIndent(map[string]any{"format_version": 1, "project": obs.Project, "containers": rows}, "", "  ")
 				if err != nil {
 					return err
 				}

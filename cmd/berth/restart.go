@@ -55,19 +55,11 @@ func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string
 		return err
 	}
 	defer prog.Close()
-	name, err := a.projectName(ctx)
-	if err != nil {
-		return err
-	}
-	d, err := apply.NewClient()
+	d, obs, err := a.observeProject(ctx)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	obs, err := apply.Observe(ctx, d, name)
-	if err != nil {
-		return err
-	}
 	ro := apply.RestartOptions{Services: services, NoDeps: o.noDeps}
 	if cmd.Flags().Changed("timeout") {
 		ro.Timeout = &o.timeout
