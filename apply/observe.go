@@ -19,6 +19,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"golang.org/x/sync/errgroup"
 )
 
 // Docker is the part of the Engine API that apply uses;
@@ -128,58 +129,84 @@ type Volume struct {
 // volumes. images are the references whose local IDs to look up.
 func Observe(ctx context.Context, d Docker, project string, images ...string) (*Observed, error) {
 	o := &Observed{Project: project, Images: map[string]string{}, ImageTime: map[string]time.Time{}}
-	list, err := d.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
-		filters.Arg("label", LabelProject+"="+project),
-		filters.Arg("label", LabelConfigHash),
-	)})
-	if err != nil {
-		return nil, fmt.Errorf("listing containers of project %s: %w", project, err)
-	}
-	for _, s := range list {
-		c, err := observeContainer(ctx, d, s)
+	// Containers, networks, volumes and images are read at once, and the
+	// containers inspected several at a time: an engine busy with health
+	// probes answers each call in tens of milliseconds, and a no-op plan is
+	// mostly these calls.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		list, err := d.ContainerList(gctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+			filters.Arg("label", LabelProject+"="+project),
+			filters.Arg("label", LabelConfigHash),
+		)})
 		if err != nil {
-			return nil, err
+			return fmt.Errorf("listing containers of project %s: %w", project, err)
 		}
-		if c != nil {
-			o.Containers = append(o.Containers, *c)
+		found := make([]*Container, len(list))
+		ig, ictx := errgroup.WithContext(gctx)
+		ig.SetLimit(8)
+		for i, s := range list {
+			ig.Go(func() error {
+				c, err := observeContainer(ictx, d, s)
+				found[i] = c
+				return err
+			})
 		}
-	}
-	slices.SortFunc(o.Containers, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
-
-	nets, err := d.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
-	if err != nil {
-		return nil, fmt.Errorf("listing networks of project %s: %w", project, err)
-	}
-	for _, n := range nets {
-		o.Networks = append(o.Networks, Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created})
-	}
-	slices.SortFunc(o.Networks, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
-
-	vols, err := d.VolumeList(ctx, volume.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
-	if err != nil {
-		return nil, fmt.Errorf("listing volumes of project %s: %w", project, err)
-	}
-	for _, v := range vols.Volumes {
-		if v == nil {
-			continue
+		if err := ig.Wait(); err != nil {
+			return err
 		}
-		o.Volumes = append(o.Volumes, Volume{Name: v.Name, Key: v.Labels[LabelVolume], Labels: v.Labels})
-	}
-	slices.SortFunc(o.Volumes, func(a, b Volume) int { return strings.Compare(a.Name, b.Name) })
-
-	for _, ref := range images {
-		if _, done := o.Images[ref]; done || ref == "" {
-			continue
+		for _, c := range found {
+			if c != nil {
+				o.Containers = append(o.Containers, *c)
+			}
 		}
-		img, err := d.ImageInspect(ctx, ref)
+		slices.SortFunc(o.Containers, func(a, b Container) int { return strings.Compare(a.Name, b.Name) })
+		return nil
+	})
+	g.Go(func() error {
+		nets, err := d.NetworkList(gctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
 		if err != nil {
-			if isNotFound(err) {
+			return fmt.Errorf("listing networks of project %s: %w", project, err)
+		}
+		for _, n := range nets {
+			o.Networks = append(o.Networks, Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created})
+		}
+		slices.SortFunc(o.Networks, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
+		return nil
+	})
+	g.Go(func() error {
+		vols, err := d.VolumeList(gctx, volume.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
+		if err != nil {
+			return fmt.Errorf("listing volumes of project %s: %w", project, err)
+		}
+		for _, v := range vols.Volumes {
+			if v == nil {
 				continue
 			}
-			return nil, fmt.Errorf("inspecting image %s: %w", ref, err)
+			o.Volumes = append(o.Volumes, Volume{Name: v.Name, Key: v.Labels[LabelVolume], Labels: v.Labels})
 		}
-		o.Images[ref] = img.ID
-		o.ImageTime[ref] = imageTime(img)
+		slices.SortFunc(o.Volumes, func(a, b Volume) int { return strings.Compare(a.Name, b.Name) })
+		return nil
+	})
+	g.Go(func() error {
+		for _, ref := range images {
+			if _, done := o.Images[ref]; done || ref == "" {
+				continue
+			}
+			img, err := d.ImageInspect(gctx, ref)
+			if err != nil {
+				if isNotFound(err) {
+					continue
+				}
+				return fmt.Errorf("inspecting image %s: %w", ref, err)
+			}
+			o.Images[ref] = img.ID
+			o.ImageTime[ref] = imageTime(img)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 	return o, nil
 }
