@@ -227,3 +227,18 @@ networks:
 volumes:
   data: {}
 `
+
+// BenchmarkLoadLarge loads the 788-line, 57-service project that
+// scripts/bench.sh times as a whole process.
+func BenchmarkLoadLarge(b *testing.B) {
+	file, err := filepath.Abs("../testdata/bench/large/compose.yaml")
+	if err != nil {
+		b.Fatal(err)
+	}
+	opts := Options{Files: []string{file}, Env: []string{"PWD=" + filepath.Dir(file)}}
+	for b.Loop() {
+		if _, err := Load(context.Background(), opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
