@@ -2,7 +2,7 @@
 # The table labels hold literal backticks (markdown code):
 # shellcheck disable=SC2016
 # Times `berth apply` of the 20-service project testdata/bench/apply20 (four
-# stacks of five services, healthchecks every 1s, every depends_on waited on
+# stacks of five services, healthchecks every 5s, every depends_on waited on
 # as service_healthy) from nothing to all healthy, and a no-op `berth plan`
 # on it once it is up (target: under 200 ms). Both are whole processes, start
 # to exit, against the local Docker engine. Then runs the Go benchmark of
