@@ -144,6 +144,15 @@ func berthBinary(t *testing.T) string {
 	return berthPath
 }
 
+// TestMain removes the berth binary the kill tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if berthPath != "" {
+		os.RemoveAll(filepath.Dir(berthPath))
+	}
+	os.Exit(code)
+}
+
 // killProject is the kill tests' project: its directory, its name, and
 // the berth binary run in it.
 type killProject struct {
