@@ -422,28 +422,17 @@ func DownPlan(obs *Observed, opts DownOptions) *Plan {
 			}
 		}
 	}
-	stepsOf := map[string][]int{}
-	done := map[string]bool{}
-	var visit func(string)
-	visit = func(svc string) {
-		if done[svc] {
-			return
-		}
-		done[svc] = true
-		var after []int
-		deps := slices.Clone(dependents[svc])
-		slices.Sort(deps)
-		for _, d := range slices.Compact(deps) {
-			visit(d)
-			after = append(after, stepsOf[d]...)
-		}
-		slices.Sort(after)
+	// A container is removed after the containers of the services that
+	// depend on it.
+	visit := inDependencyOrder(dependents, func(svc string, after []int) []int {
+		var steps []int
 		for _, c := range obs.Containers {
 			if c.Service == svc {
-				stepsOf[svc] = append(stepsOf[svc], b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: svc, Name: c.Name, OldID: c.ID, After: after, Reasons: []Reason{{Code: Down}}}))
+				steps = append(steps, b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: svc, Name: c.Name, OldID: c.ID, After: after, Reasons: []Reason{{Code: Down}}}))
 			}
 		}
-	}
+		return steps
+	})
 	for _, svc := range sortedKeys(services) {
 		visit(svc)
 	}

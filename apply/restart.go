@@ -145,30 +145,17 @@ func RestartPlan(obs *Observed, opts RestartOptions) (*Plan, error) {
 		}
 		add(svc)
 	}
-	stepsOf := map[string][]int{}
-	done := map[string]bool{}
-	var visit func(string)
-	visit = func(svc string) {
-		if done[svc] {
-			return
-		}
-		done[svc] = true
-		var after []int
-		ds := slices.Clone(deps[svc])
-		slices.Sort(ds)
-		for _, d := range slices.Compact(ds) {
-			visit(d)
-			after = append(after, stepsOf[d]...)
-		}
-		slices.Sort(after)
+	visit := inDependencyOrder(deps, func(svc string, after []int) []int {
 		if !selected[svc] {
-			return
+			return nil
 		}
+		var steps []int
 		for _, c := range containers[svc] {
-			stepsOf[svc] = append(stepsOf[svc], b.add(Step{Resource: "container:" + c.Name, Action: Restart, Service: svc,
+			steps = append(steps, b.add(Step{Resource: "container:" + c.Name, Action: Restart, Service: svc,
 				Name: c.Name, OldID: c.ID, After: after, Timeout: opts.Timeout, Reasons: []Reason{{Code: Requested}}}))
 		}
-	}
+		return steps
+	})
 	for _, svc := range sortedKeys(containers) {
 		visit(svc)
 	}
