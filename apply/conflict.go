@@ -11,8 +11,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 )
 
-// isConflict reports whether the engine answered 409 (a container name
-// already in use).
+// isConflict reports whether the engine answered 409 (a container or
+// network name already in use).
 func isConflict(err error) bool {
 	var e *engineError
 	return errors.As(err, &e) && e.Status == http.StatusConflict

@@ -140,6 +140,13 @@ func (x *executor) run(ctx context.Context, s Step) error {
 			o.EnableIPv6 = &n.EnableIPv6
 		}
 		resp, err := x.d.NetworkCreate(ctx, s.Name, o)
+		if isConflict(err) {
+			// A killed apply's create can finish in the engine after this
+			// apply observed: adopt that network when it is this project's.
+			if adopted, aerr := x.adoptNetwork(ctx, s); aerr != nil || adopted {
+				return aerr
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("creating network %s: %w", s.Name, err)
 		}

@@ -79,3 +79,23 @@ func (x *executor) resolveAmbiguous(ctx context.Context, s Step) (bool, error) {
 	}
 	return removed, nil
 }
+
+// adoptNetwork is called when creating the step's network failed because
+// the name is taken. A network of that name carrying this project's labels
+// (the same project and network key) was created by an earlier apply whose
+// create finished after this one observed: it is used as is, and reported.
+// Any other network of that name is not berth's to take.
+func (x *executor) adoptNetwork(ctx context.Context, s Step) (bool, error) {
+	list, err := sameName(ctx, x.d, s.Name)
+	if err != nil {
+		return false, err
+	}
+	want := s.Network.Labels
+	for _, n := range list {
+		if n.Labels[LabelProject] == want[LabelProject] && n.Labels[LabelNetwork] == want[LabelNetwork] {
+			x.event(s.Resource, "Exists", 0, fmt.Sprintf("adopted %.12s, created by an earlier apply", n.ID))
+			return true, nil
+		}
+	}
+	return false, nil
+}
