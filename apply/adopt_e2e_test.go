@@ -21,6 +21,7 @@ func TestE2EAdoptNetworkCreatedAfterObserve(t *testing.T) {
 	p := pr.load(`services:
   app:
     image: ` + e2eImage + `
+    command: ["kv"]
     networks: [front]
 networks:
   front: {}
@@ -51,6 +52,7 @@ networks:
 	p = other.load(`services:
   app:
     image: ` + e2eImage + `
+    command: ["kv"]
     networks: [front]
 networks:
   front: {}
