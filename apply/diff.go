@@ -165,17 +165,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		} else if slices.ContainsFunc(obs.Networks, func(o Network) bool { return o.Name == n.Name }) {
 			continue
 		}
-		labels := map[string]string{}
-		for k, v := range n.Labels {
-			labels[k] = v
-		}
-		for k, v := range n.CustomLabels {
-			labels[k] = v
-		}
-		labels[LabelNetwork] = key
-		labels[LabelProject] = q.Name
-		labels[LabelVersion] = opts.version()
-		labels[LabelConfigHash] = hash
+		labels := resourceLabels(n.Labels, n.CustomLabels, LabelNetwork, key, q.Name, opts.version(), hash)
 		spec := &NetworkSpec{Driver: n.Driver, DriverOpts: n.DriverOpts, Internal: n.Internal, Attachable: n.Attachable, Labels: labels}
 		if n.EnableIPv6 != nil {
 			spec.EnableIPv6 = *n.EnableIPv6
@@ -198,17 +188,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			}
 			continue
 		}
-		labels := map[string]string{}
-		for k, val := range v.Labels {
-			labels[k] = val
-		}
-		for k, val := range v.CustomLabels {
-			labels[k] = val
-		}
-		labels[LabelVolume] = key
-		labels[LabelProject] = q.Name
-		labels[LabelVersion] = opts.version()
-		labels[LabelConfigHash] = hash
+		labels := resourceLabels(v.Labels, v.CustomLabels, LabelVolume, key, q.Name, opts.version(), hash)
 		volSteps[key] = b.add(Step{Resource: "volume:" + v.Name, Action: CreateVolume, Name: v.Name, Volume: &VolumeSpec{Driver: v.Driver, DriverOpts: v.DriverOpts, Labels: labels}, Reasons: []Reason{{Code: Missing}}})
 	}
 
@@ -457,4 +437,19 @@ func DownPlan(obs *Observed, opts DownOptions) *Plan {
 // scaleOf is the number of replicas a service runs.
 func scaleOf(s types.ServiceConfig) int {
 	return s.GetScale()
+}
+
+// resourceLabels are the labels of a network or volume berth creates: the
+// file's labels, then the custom ones, then Compose's own (which win, as in
+// Compose): kindLabel names the key in the file, plus project, version and
+// config hash.
+func resourceLabels(file, custom map[string]string, kindLabel, key, project, version, hash string) map[string]string {
+	labels := make(map[string]string, len(file)+len(custom)+4)
+	maps.Copy(labels, file)
+	maps.Copy(labels, custom)
+	labels[kindLabel] = key
+	labels[LabelProject] = project
+	labels[LabelVersion] = version
+	labels[LabelConfigHash] = hash
+	return labels
 }
