@@ -3,11 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/internal/companion"
 )
 
 // kubeProgram converts to Kubernetes. It is a program of its own so that
@@ -37,7 +37,7 @@ same arguments; its output, warnings and exit status are berth's.`,
 }
 
 func (a *app) runConvert(cmd *cobra.Command, args []string) error {
-	bin, err := findProgram(kubeProgram)
+	bin, err := companion.Find(kubeProgram, "convert")
 	if err != nil {
 		return err
 	}
@@ -55,19 +55,4 @@ func (a *app) runConvert(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("running %s: %w", bin, err)
 	}
 	return nil
-}
-
-// findProgram finds a companion program next to the running berth, then on
-// PATH.
-func findProgram(name string) (string, error) {
-	if self, err := os.Executable(); err == nil {
-		next := filepath.Join(filepath.Dir(self), name)
-		if st, err := os.Stat(next); err == nil && !st.IsDir() {
-			return next, nil
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("convert needs the %s program next to berth or on PATH; install it with: go install github.com/berth-compose/berth/cmd/%s@latest (or go install ./cmd/... in a checkout)", name, name)
 }

@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"sync"
 
+	"github.com/berth-compose/berth/internal/companion"
 	"github.com/berth-compose/berth/lint"
 	"github.com/berth-compose/berth/load"
 )
@@ -103,15 +101,4 @@ func call(ctx context.Context, req Request) (Response, error) {
 }
 
 // program finds berth-policy next to the running berth, then on PATH.
-func program() (string, error) {
-	if self, err := os.Executable(); err == nil {
-		next := filepath.Join(filepath.Dir(self), Program)
-		if _, err := os.Stat(next); err == nil {
-			return next, nil
-		}
-	}
-	if p, err := exec.LookPath(Program); err == nil {
-		return p, nil
-	}
-	return "", errors.New("--policy needs the berth-policy program next to berth or on PATH: go install github.com/berth-compose/berth/cmd/...")
-}
+func program() (string, error) { return companion.Find(Program, "--policy") }
