@@ -39,7 +39,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-CGO_ENABLED=0 go build -o "$berth" ./cmd/berth
+# berth runs berth-engine, built next to it, for plan, apply and down.
+CGO_ENABLED=0 go build -o "$tmp/" ./cmd/berth ./cmd/berth-engine
 
 # The test image, as the apply tests build it: the static test program in a
 # FROM scratch image.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/internal/projectflags"
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform/kube"
@@ -102,21 +103,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 		fmt.Fprintln(stderr, "berth:", err)
 		return exitStrict
 	}
-	fmt.Fprintln(stderr, errorText(err))
+	fmt.Fprintln(stderr, cli.ErrorText(err))
 	return exitInput
 }
 
-func errorText(err error) string {
-	var list load.Errors
-	if errors.As(err, &list) {
-		return list.Error()
-	}
-	var one *load.Error
-	if errors.As(err, &one) {
-		return one.Error()
-	}
-	return "berth: " + err.Error()
-}
 
 func convert(ctx context.Context, o options, services []string, stdout, stderr io.Writer, env []string) error {
 	switch strings.ToLower(o.to) {

@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/internal/projectflags"
+	"github.com/berth-compose/berth/load"
 )
 
 // TestApplyHashesMatchCorpus checks the config-hash label apply would write
@@ -33,9 +33,8 @@ func TestApplyHashesMatchCorpus(t *testing.T) {
 		if strings.TrimSpace(readOracle(t, s.oracle+".exit")) != "0" {
 			continue // Compose could not load it (plex): no hashes to compare
 		}
-		a := &app{streams: streams{out: io.Discard, err: io.Discard}, env: oracleEnv,
-			project: projectflags.Flags{Files: []string{filepath.Join(s.dir, s.file)}}}
-		p, err := a.loadForApply(context.Background(), nil, false)
+		flags := projectflags.Flags{Files: []string{filepath.Join(s.dir, s.file)}}
+		p, err := load.Load(context.Background(), apply.LoadOptions(flags.LoadOptions(oracleEnv)))
 		if err != nil {
 			t.Errorf("%s: %v", s.name, err)
 			continue

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform"
 )
@@ -82,9 +83,9 @@ func (a *app) configCommand() *cobra.Command {
 func (a *app) runConfig(cmd *cobra.Command, o configOptions, args []string) error {
 	format, err := transform.ParseFormat(o.format)
 	if err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
-	lo := a.loadOptions()
+	lo := a.LoadOptions()
 	lo.NoInterpolate = o.noInterpolate
 	lo.NoNormalize = o.noNormalize
 	lo.NoPathResolution = o.noPathResolution
@@ -109,7 +110,7 @@ func (a *app) runConfig(cmd *cobra.Command, o configOptions, args []string) erro
 	}
 	p, err := load.Load(ctx, lo)
 	if err != nil {
-		return inputError{err}
+		return cli.InputError{Err: err}
 	}
 
 	switch {
@@ -126,7 +127,7 @@ func (a *app) runConfig(cmd *cobra.Command, o configOptions, args []string) erro
 		}
 		hashes, err := transform.ServiceHashes(p.Project, names, !o.noEnvResolution)
 		if err != nil {
-			return inputError{err}
+			return cli.InputError{Err: err}
 		}
 		var lines []string
 		for _, h := range hashes {
@@ -144,12 +145,12 @@ func (a *app) runConfig(cmd *cobra.Command, o configOptions, args []string) erro
 	proj := p.Project
 	if !o.noEnvResolution {
 		if proj, err = proj.WithServicesEnvironmentResolved(true); err != nil {
-			return inputError{err}
+			return cli.InputError{Err: err}
 		}
 	}
 	if !o.noConsistency {
 		if err := proj.CheckContainerNameUnicity(); err != nil {
-			return inputError{err}
+			return cli.InputError{Err: err}
 		}
 	}
 	if o.resolveDefaults {
@@ -164,18 +165,18 @@ func (a *app) runConfig(cmd *cobra.Command, o configOptions, args []string) erro
 	if o.quiet {
 		return nil
 	}
-	return a.writeOutput(o.output, content)
+	return a.WriteOutput(o.output, content)
 }
 
 // printModel renders the raw model for --no-interpolate.
 func (a *app) printModel(cmd *cobra.Command, lo load.Options, format transform.Format, o configOptions, args []string) error {
 	if len(args) > 0 {
 		fmt := "service filtering is not applied when --no-interpolate is set, the full model will be rendered"
-		a.printWarning(load.Warning{Msg: fmt})
+		a.PrintWarning(load.Warning{Msg: fmt})
 	}
 	model, err := load.Model(cmd.Context(), lo)
 	if err != nil {
-		return inputError{err}
+		return cli.InputError{Err: err}
 	}
 	content, err := transform.Model(model, format)
 	if err != nil {
@@ -184,7 +185,7 @@ func (a *app) printModel(cmd *cobra.Command, lo load.Options, format transform.F
 	if o.quiet {
 		return nil
 	}
-	return a.writeOutput(o.output, content)
+	return a.WriteOutput(o.output, content)
 }
 
 // printVariables lists the variables the model references, as Compose's
@@ -194,7 +195,7 @@ func (a *app) printVariables(cmd *cobra.Command, lo load.Options, format transfo
 	lo.NoEnvResolution = true
 	model, err := load.Model(cmd.Context(), lo)
 	if err != nil {
-		return inputError{err}
+		return cli.InputError{Err: err}
 	}
 	vars := template.ExtractVariables(model, template.DefaultPattern)
 	names := sortedKeys(vars)
@@ -204,14 +205,14 @@ func (a *app) printVariables(cmd *cobra.Command, lo load.Options, format transfo
 		if err != nil {
 			return err
 		}
-		_, err = a.out.Write(b)
+		_, err = a.Out.Write(b)
 		return err
 	case "json":
 		b, err := json.MarshalIndent(vars, "", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(a.out, string(b))
+		_, err = fmt.Fprintln(a.Out, string(b))
 		return err
 	}
 	var buf bytes.Buffer
@@ -224,7 +225,7 @@ func (a *app) printVariables(cmd *cobra.Command, lo load.Options, format transfo
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	_, err = a.out.Write(buf.Bytes())
+	_, err = a.Out.Write(buf.Bytes())
 	_ = format
 	return err
 }
@@ -238,7 +239,7 @@ func (a *app) printLines(o configOptions, lines []string) error {
 		buf.WriteString(l)
 		buf.WriteByte('\n')
 	}
-	return a.writeOutput(o.output, buf.Bytes())
+	return a.WriteOutput(o.output, buf.Bytes())
 }
 
 func profiles(p *types.Project) []string {

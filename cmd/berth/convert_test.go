@@ -8,21 +8,6 @@ import (
 	"testing"
 )
 
-// TestBerthDoesNotLinkKubernetes keeps the Kubernetes libraries out of
-// berth: they add ~12 ms to the start-up of every process that links them,
-// so the conversion lives in berth-kube.
-func TestBerthDoesNotLinkKubernetes(t *testing.T) {
-	out, err := exec.Command("go", "list", "-deps", ".").Output()
-	if err != nil {
-		t.Fatalf("go list -deps: %v", err)
-	}
-	for _, pkg := range strings.Fields(string(out)) {
-		if strings.HasPrefix(pkg, "k8s.io/") || strings.HasPrefix(pkg, "sigs.k8s.io/") {
-			t.Errorf("berth links %s; Kubernetes code belongs in cmd/berth-kube", pkg)
-		}
-	}
-}
-
 // TestConvertForwards runs berth convert: berth hands the project flags it
 // parsed and the command's own arguments to berth-kube, and its output,
 // warnings and exit status come back unchanged.

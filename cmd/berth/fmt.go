@@ -9,9 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/cli"
+	composecli "github.com/compose-spec/compose-go/v2/cli"
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/lint/canon"
 	"github.com/berth-compose/berth/load"
 )
@@ -71,7 +72,7 @@ func (a *app) runFmt(o fmtOptions, args []string) error {
 	if len(files) == 0 {
 		var err error
 		if files, err = a.projectFiles(); err != nil {
-			return inputError{err}
+			return cli.InputError{Err: err}
 		}
 	}
 	var problems load.Errors
@@ -101,14 +102,14 @@ func (a *app) runFmt(o fmtOptions, args []string) error {
 			}
 			unformatted = true
 			if o.diff {
-				if _, err := a.out.Write(unifiedDiff(name, src, out)); err != nil { // shared with berth lint --diff
+				if _, err := a.Out.Write(unifiedDiff(name, src, out)); err != nil { // shared with berth lint --diff
 					return err
 				}
 			} else {
-				fmt.Fprintln(a.out, name)
+				fmt.Fprintln(a.Out, name)
 			}
 		case path == "-":
-			if _, err := a.out.Write(out); err != nil {
+			if _, err := a.Out.Write(out); err != nil {
 				return err
 			}
 		case changed:
@@ -118,7 +119,7 @@ func (a *app) runFmt(o fmtOptions, args []string) error {
 		}
 	}
 	if len(problems) > 0 {
-		return inputError{problems}
+		return cli.InputError{Err: problems}
 	}
 	if unformatted && o.check {
 		return errUnformatted
@@ -128,7 +129,7 @@ func (a *app) runFmt(o fmtOptions, args []string) error {
 
 func (a *app) readFmtInput(path string) ([]byte, error) {
 	if path == "-" {
-		return io.ReadAll(a.in)
+		return io.ReadAll(a.In)
 	}
 	info, err := os.Stat(path)
 	if err == nil && info.IsDir() {
@@ -141,13 +142,13 @@ func (a *app) readFmtInput(path string) ([]byte, error) {
 // COMPOSE_FILE (also from .env), or compose.yaml and its override found
 // upward from the project directory.
 func (a *app) projectFiles() ([]string, error) {
-	po, err := cli.NewProjectOptions(a.project.Files,
-		cli.WithWorkingDirectory(a.project.Dir),
-		cli.WithEnv(a.env),
-		cli.WithEnvFiles(a.project.EnvFiles...),
-		cli.WithDotEnv,
-		cli.WithConfigFileEnv,
-		cli.WithDefaultConfigPath,
+	po, err := composecli.NewProjectOptions(a.Project.Files,
+		composecli.WithWorkingDirectory(a.Project.Dir),
+		composecli.WithEnv(a.Env),
+		composecli.WithEnvFiles(a.Project.EnvFiles...),
+		composecli.WithDotEnv,
+		composecli.WithConfigFileEnv,
+		composecli.WithDefaultConfigPath,
 	)
 	if err != nil {
 		return nil, fmt.Errorf("invalid options: %w", err)
@@ -155,7 +156,7 @@ func (a *app) projectFiles() ([]string, error) {
 	if len(po.ConfigPaths) == 0 {
 		wd, _ := po.GetWorkingDir()
 		return nil, fmt.Errorf("no configuration file provided: not found in %s or any parent directory (looked for %s)",
-			wd, strings.Join(cli.DefaultFileNames, ", "))
+			wd, strings.Join(composecli.DefaultFileNames, ", "))
 	}
 	return po.ConfigPaths, nil
 }

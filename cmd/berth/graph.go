@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform/graph"
 )
@@ -40,22 +41,22 @@ func (a *app) graphCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := graph.ParseFormat(format)
 			if err != nil {
-				return usageError{err}
+				return cli.UsageError{Err: err}
 			}
-			lo := a.loadOptions()
+			lo := a.LoadOptions()
 			lo.Services = args
 			// The graph shows no environment, so env_file is not read
 			// (as for config --services).
 			lo.NoEnvResolution = true
 			p, err := load.Load(cmd.Context(), lo)
 			if err != nil {
-				return inputError{err}
+				return cli.InputError{Err: err}
 			}
 			var buf bytes.Buffer
 			if err := graph.Render(&buf, graph.Build(p.Project), f); err != nil {
 				return err
 			}
-			return a.writeOutput(output, buf.Bytes())
+			return a.WriteOutput(output, buf.Bytes())
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "mermaid", "Output format: mermaid or dot")

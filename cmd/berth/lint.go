@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/lint"
 	policy "github.com/berth-compose/berth/lint/policyexec"
 	"github.com/berth-compose/berth/lint/report"
@@ -115,7 +115,7 @@ type lintResult struct {
 func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, args []string) error {
 	format, err := report.ParseFormat(o.format)
 	if err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	if o.diff {
 		o.fix = true
@@ -123,7 +123,7 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 	var failFlag lint.Severity
 	if o.failOn != "" {
 		if failFlag, err = lint.ParseSeverity(o.failOn); err != nil {
-			return usageError{fmt.Errorf("--fail-on: %w", err)}
+			return cli.UsageError{Err: fmt.Errorf("--fail-on: %w", err)}
 		}
 	}
 	all := rules.All()
@@ -137,14 +137,14 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 			for _, part := range strings.Split(name, ",") {
 				r := findRule(all, strings.TrimSpace(part))
 				if r == nil {
-					return usageError{fmt.Errorf("%s: unknown rule %q: `berth rules` lists the codes and names", sw.flag, part)}
+					return cli.UsageError{Err: fmt.Errorf("%s: unknown rule %q: `berth rules` lists the codes and names", sw.flag, part)}
 				}
 				flags.Enabled[r.Code] = sw.on
 			}
 		}
 	}
-	if len(args) > 0 && len(a.project.Files) > 0 {
-		return usageError{errors.New("give the compose files either as arguments (each linted on its own) or with -f (merged into one project), not both")}
+	if len(args) > 0 && len(a.Project.Files) > 0 {
+		return cli.UsageError{Err: errors.New("give the compose files either as arguments (each linted on its own) or with -f (merged into one project), not both")}
 	}
 
 	var units []*lintUnit
@@ -153,10 +153,10 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 		for _, f := range args {
 			units = append(units, &lintUnit{files: []string{f}, dir: filepath.Dir(f)})
 		}
-	case len(a.project.Files) > 0:
-		units = append(units, &lintUnit{files: a.project.Files, dir: filepath.Dir(a.project.Files[0])})
+	case len(a.Project.Files) > 0:
+		units = append(units, &lintUnit{files: a.Project.Files, dir: filepath.Dir(a.Project.Files[0])})
 	default:
-		dir := a.project.Dir
+		dir := a.Project.Dir
 		if dir == "" {
 			dir = "."
 		}
@@ -171,14 +171,14 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 		path := o.config
 		if path == "" {
 			if path, err = lint.FindConfig(u.dir); err != nil {
-				return inputError{err}
+				return cli.InputError{Err: err}
 			}
 		}
 		var fc *lint.FileConfig
 		if path != "" {
 			if fc = configs[path]; fc == nil {
 				if fc, err = lint.ReadConfig(path, all); err != nil {
-					return inputError{err}
+					return cli.InputError{Err: err}
 				}
 				configs[path] = fc
 			}
@@ -205,7 +205,7 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 			if u.set = sets[key]; u.set == nil {
 				u.set = policy.New(pols...)
 				if err := u.set.Compile(); err != nil {
-					return inputError{err}
+					return cli.InputError{Err: err}
 				}
 				sets[key] = u.set
 			}
@@ -233,7 +233,7 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 	failing, fixedFiles := 0, 0
 	for i, res := range results {
 		for _, w := range res.warnings {
-			a.printWarning(w)
+			a.PrintWarning(w)
 		}
 		inputErrs = append(inputErrs, res.errs...)
 		diags = append(diags, res.diags...)
@@ -251,27 +251,27 @@ func (a *app) runLint(ctx context.Context, cmd *cobra.Command, o lintOptions, ar
 	}
 
 	if o.diff {
-		if err := a.writeOutput(o.output, diffs.Bytes()); err != nil {
+		if err := a.WriteOutput(o.output, diffs.Bytes()); err != nil {
 			return err
 		}
 	} else {
-		out := a.out
+		out := a.Out
 		var buf bytes.Buffer
 		if o.output != "" {
 			out = &buf
 		}
-		ro.Color = !o.noColor && o.output == "" && report.UseColor(a.getenv, isTerminal(a.out))
+		ro.Color = !o.noColor && o.output == "" && report.UseColor(a.Getenv, cli.IsTerminal(a.Out))
 		if err := report.Write(out, format, diags, ro); err != nil {
 			return err
 		}
 		if o.output != "" {
-			if err := a.writeOutput(o.output, buf.Bytes()); err != nil {
+			if err := a.WriteOutput(o.output, buf.Bytes()); err != nil {
 				return err
 			}
 		}
 	}
 	if len(inputErrs) > 0 {
-		return inputError{joinErrors(inputErrs)}
+		return cli.InputError{Err: joinErrors(inputErrs)}
 	}
 	if o.diff {
 		if n := fixedFiles; n > 0 {
@@ -348,7 +348,7 @@ type loaded struct {
 // project that does not load, becomes diagnostics.
 func (a *app) lintLoad(ctx context.Context, u *lintUnit, all []*lint.Rule) loaded {
 	res := loaded{lintResult: &lintResult{sources: map[string][]byte{}}}
-	lo := lint.LoadOptions(a.loadOptions())
+	lo := lint.LoadOptions(a.LoadOptions())
 	lo.Files = u.files
 	var mu sync.Mutex
 	lo.Warn = func(w load.Warning) {
@@ -573,26 +573,6 @@ func joinErrors(errs []error) error {
 		other = append(other, e)
 	}
 	return errors.Join(other...)
-}
-
-// getenv reads berth's environment (a.env), not the process's.
-func (a *app) getenv(name string) string {
-	for i := len(a.env) - 1; i >= 0; i-- {
-		if v, ok := strings.CutPrefix(a.env[i], name+"="); ok {
-			return v
-		}
-	}
-	return ""
-}
-
-// isTerminal reports whether w is a terminal (colour is for people).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 // unifiedDiff renders the change from old to new of the file name as a

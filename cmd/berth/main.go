@@ -7,11 +7,13 @@ import (
 	"context"
 	"os"
 	"os/signal"
+
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], streams{in: os.Stdin, out: os.Stdout, err: os.Stderr}, os.Environ())
+	code := run(ctx, os.Args[1:], cli.Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}, os.Environ())
 	stop()
 	os.Exit(code)
 }

@@ -26,8 +26,9 @@ func TestMain(m *testing.M) {
 	if runtime.GOOS == "windows" {
 		berthBin += ".exe"
 	}
-	// berth-policy and berth-kube land next to berth, where berth looks for them.
-	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../berth-policy", "../berth-kube")
+	// berth-policy, berth-kube and berth-engine land next to berth, where berth
+	// looks for them.
+	build := exec.Command("go", "build", "-o", dir+string(filepath.Separator), ".", "../berth-policy", "../berth-kube", "../berth-engine")
 	// Static, as the README builds it (see Performance): the tests run the
 	// program that is benchmarked and shipped.
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/lint"
 	"github.com/berth-compose/berth/lint/report"
 	"github.com/berth-compose/berth/lint/rules"
@@ -58,7 +59,7 @@ func findRules(all []*lint.Rule, args []string) ([]*lint.Rule, error) {
 			}
 		}
 		if found == nil {
-			return nil, usageError{fmt.Errorf("unknown rule %q: run \"berth rules\" to list them", arg)}
+			return nil, cli.UsageError{Err: fmt.Errorf("unknown rule %q: run \"berth rules\" to list them", arg)}
 		}
 		out = append(out, found)
 	}
@@ -83,7 +84,7 @@ func runRules(w io.Writer, o rulesOptions, args []string) error {
 		}
 		return explainRules(w, selected)
 	}
-	return usageError{fmt.Errorf("unknown format %q: use text or json", o.format)}
+	return cli.UsageError{Err: fmt.Errorf("unknown format %q: use text or json", o.format)}
 }
 
 func writeRulesTable(w io.Writer, rs []*lint.Rule) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"testing"
+
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 // BenchmarkVersion is the work main does for `berth --version` after the
@@ -11,7 +13,7 @@ import (
 // dispatching.
 func BenchmarkVersion(b *testing.B) {
 	for b.Loop() {
-		if code := run(context.Background(), []string{"--version"}, streams{in: nil, out: io.Discard, err: io.Discard}, nil); code != 0 {
+		if code := run(context.Background(), []string{"--version"}, cli.Streams{Out: io.Discard, Err: io.Discard}, nil); code != 0 {
 			b.Fatalf("exit %d", code)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/apply/progress"
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 type restartOptions struct {
@@ -31,8 +32,8 @@ project. It does not apply changes made to the files; that is "berth apply".`
 func (a *app) restartCommand() *cobra.Command {
 	var o restartOptions
 	cmd := &cobra.Command{
-		Use:   "restart [flags] [SERVICE...]",
-		Short: "Restart the project's containers",
+		Use:   cli.EngineSummary("restart").Use,
+		Short: cli.EngineSummary("restart").Short,
 		Long:  restartHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runRestart(cmd, o, args)
@@ -48,7 +49,7 @@ func (a *app) restartCommand() *cobra.Command {
 func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string) error {
 	ctx := cmd.Context()
 	if o.timeout < 0 {
-		return usageError{errors.New("--timeout must not be negative")}
+		return cli.UsageError{Err: errors.New("--timeout must not be negative")}
 	}
 	prog, mode, err := a.progressFor(o.progress)
 	if err != nil {
@@ -66,7 +67,7 @@ func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string
 	}
 	plan, err := apply.RestartPlan(obs, ro)
 	if err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	began := time.Now()
 	err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
@@ -75,7 +76,7 @@ func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string
 		return fmt.Errorf("restart failed: %w", err)
 	}
 	if mode != progress.Quiet {
-		fmt.Fprintf(a.out, "Restart complete in %.1fs: %d restarted.\n", time.Since(began).Seconds(), len(plan.Steps))
+		fmt.Fprintf(a.Out, "Restart complete in %.1fs: %d restarted.\n", time.Since(began).Seconds(), len(plan.Steps))
 	}
 	return nil
 }

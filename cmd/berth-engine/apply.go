@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/apply/progress"
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -45,9 +46,7 @@ func (o *diffFlags) bind(cmd *cobra.Command) {
 // With noDeps only the named services are selected; their dependencies are
 // neither created nor waited for.
 func (a *app) loadForApply(ctx context.Context, services []string, noDeps bool) (*load.Project, error) {
-	lo := a.loadOptions()
-	lo.NoEnvResolution = true
-	lo.KeepEnvFile = true
+	lo := apply.LoadOptions(a.LoadOptions())
 	lo.Services = services
 	p, err := load.Load(ctx, lo)
 	if err != nil || !noDeps || len(services) == 0 {
@@ -60,9 +59,9 @@ func (a *app) loadForApply(ctx context.Context, services []string, noDeps bool) 
 func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
 	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait, Build: o.build, NoBuild: o.noBuild, Now: time.Now()}
 	if o.build && o.noBuild {
-		return opts, usageError{errors.New("--build and --no-build cannot be used together")}
+		return opts, cli.UsageError{Err: errors.New("--build and --no-build cannot be used together")}
 	}
-	for _, f := range a.project.EnvFiles {
+	for _, f := range a.Project.EnvFiles {
 		abs, err := filepath.Abs(f)
 		if err != nil {
 			return opts, err
@@ -74,15 +73,15 @@ func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
 
 // projectName is -p when given, otherwise the name the compose files give.
 func (a *app) projectName(ctx context.Context) (string, error) {
-	if a.project.Name != "" {
-		return a.project.Name, nil
+	if a.Project.Name != "" {
+		return a.Project.Name, nil
 	}
-	lo := a.loadOptions()
+	lo := a.LoadOptions()
 	lo.NoEnvResolution = true
 	lo.Lenient = true
 	p, err := load.Load(ctx, lo)
 	if err != nil {
-		return "", inputError{err}
+		return "", cli.InputError{Err: err}
 	}
 	return p.Name, nil
 }
@@ -117,7 +116,7 @@ func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) e
 	case "json":
 		return apply.WriteJSON(w, p)
 	}
-	return usageError{fmt.Errorf("unknown format %q: want text or json", format)}
+	return cli.UsageError{Err: fmt.Errorf("unknown format %q: want text or json", format)}
 }
 
 type applyOptions struct {
@@ -150,8 +149,8 @@ files could not be loaded.`
 func (a *app) applyCommand() *cobra.Command {
 	var o applyOptions
 	cmd := &cobra.Command{
-		Use:   "apply [flags] [PLAN_FILE | SERVICE...]",
-		Short: "Converge Docker to the compose files",
+		Use:   cli.EngineSummary("apply").Use,
+		Short: cli.EngineSummary("apply").Short,
 		Long:  applyHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runApply(cmd, o, args)
@@ -168,7 +167,7 @@ func (a *app) applyCommand() *cobra.Command {
 func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error {
 	ctx := cmd.Context()
 	if o.waitTimeout < 0 {
-		return usageError{errors.New("--wait-timeout must not be negative")}
+		return cli.UsageError{Err: errors.New("--wait-timeout must not be negative")}
 	}
 	prog, mode, err := a.progressFor(o.progress)
 	if err != nil {
@@ -186,7 +185,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		var err error
 		plan, err = apply.ReadFile(args[0])
 		if err != nil {
-			return inputError{err}
+			return cli.InputError{Err: err}
 		}
 		obs, err := apply.Observe(ctx, d, plan.Project, plan.Images...)
 		if err != nil {
@@ -198,7 +197,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	} else {
 		p, err := a.loadForApply(ctx, args, o.noDeps)
 		if err != nil {
-			return inputError{err}
+			return cli.InputError{Err: err}
 		}
 		opts, err := a.applyOptions(o.diffFlags)
 		if err != nil {
@@ -210,7 +209,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		}
 	}
 	if mode != progress.Quiet {
-		if err := a.showPlan(a.out, plan, o.diffFlags, "text"); err != nil {
+		if err := a.showPlan(a.Out, plan, o.diffFlags, "text"); err != nil {
 			return err
 		}
 	}
@@ -218,7 +217,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		return nil
 	}
 	if !plan.Empty() && mode != progress.Quiet {
-		fmt.Fprintln(a.out)
+		fmt.Fprintln(a.Out)
 	}
 	began := time.Now()
 	var kept keptCounter // recreates skipped because a rebuilt image kept its ID
@@ -235,7 +234,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		return nil
 	}
 	create, recreate, start, remove := plan.Counts()
-	fmt.Fprintf(a.out, "Apply complete in %.1fs: %d created, %d recreated, %d started, %d removed.\n",
+	fmt.Fprintf(a.Out, "Apply complete in %.1fs: %d created, %d recreated, %d started, %d removed.\n",
 		time.Since(began).Seconds(), create, recreate-kept.n(), start, remove)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 // psContainer is one row of `berth ps --format json`.
@@ -29,12 +30,12 @@ type psContainer struct {
 func (a *app) psCommand() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   "ps [flags]",
-		Short: "List the project's containers",
+		Use:   cli.EngineSummary("ps").Use,
+		Short: cli.EngineSummary("ps").Short,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "table" && format != "json" {
-				return usageError{fmt.Errorf("unknown format %q: want table or json", format)}
+				return cli.UsageError{Err: fmt.Errorf("unknown format %q: want table or json", format)}
 			}
 			ctx := cmd.Context()
 			d, obs, err := a.observeProject(ctx)
@@ -55,10 +56,10 @@ func (a *app) psCommand() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				_, err = a.out.Write(append(b, '\n'))
+				_, err = a.Out.Write(append(b, '\n'))
 				return err
 			}
-			tw := tabwriter.NewWriter(a.out, 0, 4, 3, ' ', 0)
+			tw := tabwriter.NewWriter(a.Out, 0, 4, 3, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tSERVICE\tSTATE\tHEALTH\tPORTS")
 			for _, r := range rows {
 				state := r.State

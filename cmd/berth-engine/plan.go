@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 type planOptions struct {
@@ -38,16 +39,16 @@ var errChangesPending = errors.New("plan has changes (--detailed-exitcode)")
 func (a *app) planCommand() *cobra.Command {
 	var o planOptions
 	cmd := &cobra.Command{
-		Use:   "plan [flags] [SERVICE...]",
-		Short: "Show what apply would change",
+		Use:   cli.EngineSummary("plan").Use,
+		Short: cli.EngineSummary("plan").Short,
 		Long:  planHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := a.runPlan(cmd, o, args)
 			if o.detailedExitcode && err != nil && !errors.Is(err, errChangesPending) {
 				// 2 means "changes" here: every failure is 1.
-				var ie inputError
+				var ie cli.InputError
 				if errors.As(err, &ie) {
-					return ie.err
+					return ie.Err
 				}
 			}
 			return err
@@ -64,11 +65,11 @@ func (a *app) planCommand() *cobra.Command {
 func (a *app) runPlan(cmd *cobra.Command, o planOptions, args []string) error {
 	ctx := cmd.Context()
 	if o.format != "text" && o.format != "json" {
-		return usageError{fmt.Errorf("unknown format %q: want text or json", o.format)}
+		return cli.UsageError{Err: fmt.Errorf("unknown format %q: want text or json", o.format)}
 	}
 	p, err := a.loadForApply(ctx, args, o.noDeps)
 	if err != nil {
-		return inputError{err}
+		return cli.InputError{Err: err}
 	}
 	opts, err := a.applyOptions(o.diffFlags)
 	if err != nil {
@@ -92,14 +93,14 @@ func (a *app) runPlan(cmd *cobra.Command, o planOptions, args []string) error {
 			return fmt.Errorf("writing plan: %w", err)
 		}
 	}
-	if err := a.showPlan(a.out, plan, o.diffFlags, o.format); err != nil {
+	if err := a.showPlan(a.Out, plan, o.diffFlags, o.format); err != nil {
 		return err
 	}
 	if o.output != "" && o.format == "text" {
-		fmt.Fprintf(a.out, "\nSaved the plan to %s. Apply exactly this plan with:\n  berth apply %s\n", o.output, o.output)
+		fmt.Fprintf(a.Out, "\nSaved the plan to %s. Apply exactly this plan with:\n  berth apply %s\n", o.output, o.output)
 	}
 	if o.detailedExitcode && !plan.Empty() {
-		return inputError{errChangesPending}
+		return cli.InputError{Err: errChangesPending}
 	}
 	return nil
 }

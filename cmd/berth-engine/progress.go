@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply/progress"
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 const progressUsage = "Progress output: auto (tty on a terminal, plain otherwise), tty, plain, json or quiet"
@@ -20,12 +21,12 @@ func bindProgress(cmd *cobra.Command, mode *string) {
 func (a *app) progressFor(flag string) (progress.Renderer, progress.Mode, error) {
 	mode, err := progress.ParseMode(flag)
 	if err != nil {
-		return nil, "", usageError{err}
+		return nil, "", cli.UsageError{Err: err}
 	}
-	mode = mode.Resolve(isTerminal(a.err))
-	opts := progress.Options{Color: a.getenv("NO_COLOR") == "", Width: progress.Width(a.err)}
+	mode = mode.Resolve(cli.IsTerminal(a.Err))
+	opts := progress.Options{Color: a.Getenv("NO_COLOR") == "", Width: progress.Width(a.Err)}
 	if mode == progress.TTY {
 		opts.Refresh = 200 * time.Millisecond
 	}
-	return progress.New(mode, a.err, opts), mode, nil
+	return progress.New(mode, a.Err, opts), mode, nil
 }

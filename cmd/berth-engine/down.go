@@ -8,6 +8,7 @@ import (
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/apply/progress"
+	"github.com/berth-compose/berth/internal/cli"
 )
 
 type downOptions struct {
@@ -29,8 +30,8 @@ still used by a container of another project is reported and kept.`
 func (a *app) downCommand() *cobra.Command {
 	var o downOptions
 	cmd := &cobra.Command{
-		Use:   "down [flags]",
-		Short: "Remove the project's containers and networks",
+		Use:   cli.EngineSummary("down").Use,
+		Short: cli.EngineSummary("down").Short,
 		Long:  downHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -61,7 +62,7 @@ func (a *app) downCommand() *cobra.Command {
 			}
 			_, _, _, removed := plan.Counts()
 			if mode != progress.Quiet {
-				fmt.Fprintf(a.out, "Down complete in %.1fs: %d removed.\n", time.Since(began).Seconds(), removed)
+				fmt.Fprintf(a.Out, "Down complete in %.1fs: %d removed.\n", time.Since(began).Seconds(), removed)
 			}
 			return nil
 		},

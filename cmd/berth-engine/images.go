@@ -8,6 +8,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -17,7 +18,7 @@ func checkRmi(mode string) error {
 	case "", "local", "all":
 		return nil
 	}
-	return usageError{fmt.Errorf("--rmi must be local or all, not %q", mode)}
+	return cli.UsageError{Err: fmt.Errorf("--rmi must be local or all, not %q", mode)}
 }
 
 // downImages lists the images down --rmi removes. The compose files say
@@ -28,7 +29,7 @@ func (a *app) downImages(ctx context.Context, mode string, obs *apply.Observed) 
 		return nil, nil
 	}
 	var p *types.Project
-	lo := a.loadOptions()
+	lo := a.LoadOptions()
 	lo.NoEnvResolution = true
 	lo.Lenient = true
 	if lp, err := load.Load(ctx, lo); err == nil && lp.Name == obs.Project {
