@@ -107,7 +107,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 	return exitInput
 }
 
-
 func convert(ctx context.Context, o options, services []string, stdout, stderr io.Writer, env []string) error {
 	switch strings.ToLower(o.to) {
 	case "kubernetes", "k8s":
