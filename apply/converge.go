@@ -23,6 +23,8 @@ func canonical(obs *Observed) *Observed {
 		slices.Sort(c.Networks)
 		c.NetworkIDs = slices.Clone(c.NetworkIDs)
 		slices.Sort(c.NetworkIDs)
+		c.Mounts = slices.Clone(c.Mounts)
+		slices.SortFunc(c.Mounts, func(a, b Mount) int { return strings.Compare(a.Target, b.Target) })
 		o.Containers[i] = c
 	}
 	slices.SortFunc(o.Containers, func(a, b Container) int {

@@ -24,6 +24,10 @@ type Options struct {
 	Build         bool      // build every image that has a build: section (--build)
 	NoBuild       bool      // never build; a missing image is pulled or an error (--no-build)
 	Now           time.Time // for pull_policy daily/weekly/every_<d>; zero never refreshes
+	// RenewAnonVolumes recreates every container with new anonymous
+	// volumes instead of mounting those of the container it replaces
+	// (docker compose up -V/--renew-anon-volumes).
+	RenewAnonVolumes bool
 }
 
 func (o Options) version() string {
@@ -274,19 +278,17 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Old: c.Name, New: cname})
 			}
 			if len(reasons) > 0 {
-				// Compose labels a replacement with the replica it replaces.
-				replaced := s.ContainerName
-				if replaced == "" {
-					replaced = s.Name + "-" + strconv.Itoa(n)
-				}
-				spec.Config.Labels[LabelReplace] = replaced
+				step.KeepVolumes = replacement(spec, s, n, c, obs.ImageVolumes[imageRef], opts)
 				step.Action, step.Container, step.Reasons, step.OldID = Recreate, spec, reasons, c.ID
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
 			}
 			needStart := c.State != "running" && !(c.State == "exited" && c.ExitCode == 0 && completedDeps[name])
 			if verb, ok := changing[imageRef]; ok {
-				// The image is rebuilt or pulled again: recreate only if its ID changes.
+				// The image is rebuilt or pulled again: recreate only if its ID
+				// changes. The image VOLUME paths are those of the image as it
+				// is now: the new one is not known before it is made.
+				step.KeepVolumes = replacement(spec, s, n, c, obs.ImageVolumes[imageRef], opts)
 				step.Action, step.Container, step.OldID = Recreate, spec, c.ID
 				step.Reasons = []Reason{{Code: ImageChanged, Field: "services." + name + ".image", Old: short(strings.TrimPrefix(imageID, "sha256:")), New: "(known after " + verb + ")"}}
 				step.IfImageChanged = &ImageCheck{Ref: imageRef, ID: imageID, Start: needStart}
@@ -325,6 +327,10 @@ func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, ha
 	if opts.ForceRecreate {
 		out = append(out, Reason{Code: ConfigChanged, Field: "--force-recreate"})
 	}
+	if opts.RenewAnonVolumes {
+		out = append(out, Reason{Code: ConfigChanged, Field: "--renew-anon-volumes"})
+	}
+	forced := len(out)
 	if c.ConfigHash != hash {
 		field := "services." + s.Name
 		if c.Image != spec.Config.Image {
@@ -341,7 +347,7 @@ func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, ha
 				out = append(out, Reason{Code: ConfigChanged, Field: field + ".environment." + k, Old: old, New: v})
 			}
 		}
-		if len(out) == 0 || opts.ForceRecreate && len(out) == 1 {
+		if len(out) == forced {
 			out = append(out, Reason{Code: ConfigChanged, Field: field + " (config-hash)", Old: short(c.ConfigHash), New: short(hash)})
 		}
 	}

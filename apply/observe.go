@@ -88,6 +88,10 @@ type Observed struct {
 	// creation time if the engine does not say), for pull_policy: daily.
 	// It is not part of the fingerprint.
 	ImageTime map[string]time.Time
+	// ImageVolumes lists, per present image reference, the paths its
+	// image config declares as VOLUME, sorted: a container gets an
+	// anonymous volume at each one that nothing else is mounted at.
+	ImageVolumes map[string][]string
 }
 
 // Container is one container of the project, as Compose's labels describe it.
@@ -109,6 +113,18 @@ type Container struct {
 	Image      string           // Config.Image
 	Ports      []container.Port // published ports, for ps
 	Status     string           // Docker's human status, for ps
+	// Mounts are its mounts as the engine reports them, sorted by target:
+	// a recreate mounts its anonymous volumes in the replacement.
+	Mounts []Mount
+}
+
+// Mount is one mount of a container.
+type Mount struct {
+	Type   string // volume, bind, tmpfs, ...
+	Name   string // the volume name, for a volume
+	Source string // the host path, for a bind
+	Target string
+	RW     bool
 }
 
 // Network is one network labelled with the project.
@@ -128,7 +144,7 @@ type Volume struct {
 // label and a config-hash label, as Compose finds them), networks and
 // volumes. images are the references whose local IDs to look up.
 func Observe(ctx context.Context, d Docker, project string, images ...string) (*Observed, error) {
-	o := &Observed{Project: project, Images: map[string]string{}, ImageTime: map[string]time.Time{}}
+	o := &Observed{Project: project, Images: map[string]string{}, ImageTime: map[string]time.Time{}, ImageVolumes: map[string][]string{}}
 	// Containers, networks, volumes and images are read at once, and the
 	// containers inspected several at a time: an engine busy with health
 	// probes answers each call in tens of milliseconds, and a no-op plan is
@@ -202,6 +218,9 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 			}
 			o.Images[ref] = img.ID
 			o.ImageTime[ref] = imageTime(img)
+			if img.Config != nil && len(img.Config.Volumes) > 0 {
+				o.ImageVolumes[ref] = sortedKeys(img.Config.Volumes)
+			}
 		}
 		return nil
 	})
@@ -254,6 +273,10 @@ func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Cont
 		slices.Sort(c.Networks)
 		slices.Sort(c.NetworkIDs)
 	}
+	for _, m := range in.Mounts {
+		c.Mounts = append(c.Mounts, Mount{Type: string(m.Type), Name: m.Name, Source: m.Source, Target: m.Destination, RW: m.RW})
+	}
+	slices.SortFunc(c.Mounts, func(a, b Mount) int { return strings.Compare(a.Target, b.Target) })
 	return c, nil
 }
 

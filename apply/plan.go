@@ -97,6 +97,10 @@ type Step struct {
 	// IfImageChanged makes a recreate depend on the ID of an image that a
 	// build or pull step of the plan makes (see ImageCheck).
 	IfImageChanged *ImageCheck `json:"if_image_changed,omitempty"`
+	// KeepVolumes lists the anonymous volumes of the replaced container
+	// that a recreate mounts in the replacement (already in its spec's
+	// mounts): for people, Execute does not read it.
+	KeepVolumes []KeptVolume `json:"keeps_anonymous_volumes,omitempty"`
 }
 
 // ContainerSpec is everything ContainerCreate needs, computed by Diff.

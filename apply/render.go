@@ -119,6 +119,13 @@ func WriteHuman(w io.Writer, p *Plan) error {
 				fmt.Fprintf(&b, "      %s %s: %q → %q\n", r.Code, r.Field, r.Old, r.New)
 			}
 		}
+		if len(s.KeepVolumes) > 0 {
+			kept := make([]string, len(s.KeepVolumes))
+			for i, k := range s.KeepVolumes {
+				kept[i] = k.Target + " (" + short(k.Volume) + ")"
+			}
+			fmt.Fprintf(&b, "      keeps anonymous volumes: %s\n", strings.Join(kept, ", "))
+		}
 	}
 	create, recreate, start, remove := p.Counts()
 	if start > 0 {
