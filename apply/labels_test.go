@@ -231,7 +231,9 @@ func TestE2ELabelsAsCompose(t *testing.T) {
 	})
 
 	// A recreate: the replacement also names the replica it replaced,
-	// without the project prefix.
+	// without the project prefix (Docker Compose v5 writes it when the
+	// recreate keeps anonymous volumes, the default; anon_e2e_test.go
+	// checks that -V leaves it out).
 	if err := os.WriteFile(filepath.Join(pr.dir, ".env"), []byte("GREETING=bonjour\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
