@@ -24,9 +24,9 @@ import (
 // a tmpfs, a secret or config), the declaration wins. Two deliberate
 // departures, both where Compose keeps a mount the file no longer asks
 // for: berth carries over only volumes (Compose also keeps a bind mount
-// found at an image VOLUME path, though its data lives on the host and
-// nothing is lost without it), and a tmpfs entry at the target replaces
-// the old volume (Compose reads any entry without a source as anonymous).
+// found at such a target, though its data lives on the host and nothing is
+// lost without it), and a tmpfs entry at the target replaces the old
+// volume (Compose reads any entry without a source as anonymous).
 
 // KeptVolume is an anonymous volume of the container a recreate replaces
 // that the replacement mounts again.
