@@ -3,10 +3,13 @@ package apply
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
 )
 
@@ -201,5 +204,53 @@ func TestDiffRenewAnonVolumes(t *testing.T) {
 	if got, want := summary(mustDiff(t, changed, up, Options{RenewAnonVolumes: true})),
 		[]string{"recreate container:shop-db-1 config_changed --renew-anon-volumes config_changed services.db.environment.GREETING"}; !slices.Equal(got, want) {
 		t.Errorf("steps %v, want %v", got, want)
+	}
+}
+
+// TestInheritVolumesRules checks one old mount at a time against what the
+// replacement declares at its target.
+func TestInheritVolumesRules(t *testing.T) {
+	anon := mount.Mount{Type: mount.TypeVolume, Target: "/data"}
+	tests := []struct {
+		name   string
+		old    Mount
+		mounts []mount.Mount     // the replacement's spec
+		tmpfs  map[string]string // its tmpfs: entries
+		image  []string          // image VOLUME paths
+		want   *mount.Mount      // the mount at /data afterwards; nil: none
+	}{
+		{"source-less entry takes the old volume, keeps read_only",
+			Mount{Type: "volume", Name: "v1", Target: "/data", RW: true},
+			[]mount.Mount{{Type: mount.TypeVolume, Target: "/data", ReadOnly: true}}, nil, nil,
+			&mount.Mount{Type: mount.TypeVolume, Source: "v1", Target: "/data", ReadOnly: true}},
+		{"image VOLUME path gets the old volume",
+			Mount{Type: "volume", Name: "v1", Target: "/data", RW: true}, nil, nil, []string{"/data"},
+			&mount.Mount{Type: mount.TypeVolume, Source: "v1", Target: "/data"}},
+		{"a path neither declared nor an image VOLUME is dropped",
+			Mount{Type: "volume", Name: "v1", Target: "/data", RW: true}, nil, nil, []string{"/other"}, nil},
+		{"a declared named volume wins",
+			Mount{Type: "volume", Name: "v1", Target: "/data", RW: true},
+			[]mount.Mount{{Type: mount.TypeVolume, Source: "p_named", Target: "/data"}}, nil, []string{"/data"},
+			&mount.Mount{Type: mount.TypeVolume, Source: "p_named", Target: "/data"}},
+		{"a declared tmpfs wins",
+			Mount{Type: "volume", Name: "v1", Target: "/data", RW: true}, nil, map[string]string{"/data": ""}, []string{"/data"}, nil},
+		{"an old bind is not carried over",
+			Mount{Type: "bind", Source: "/host", Target: "/data", RW: true}, []mount.Mount{anon}, nil, []string{"/data"}, &anon},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec := &ContainerSpec{Config: &container.Config{}, HostConfig: &container.HostConfig{Mounts: slices.Clone(tt.mounts), Tmpfs: tt.tmpfs}}
+			kept := inheritVolumes(spec, types.ServiceConfig{}, Container{Mounts: []Mount{tt.old}}, tt.image)
+			got, ok := mountAt(spec, "/data")
+			switch {
+			case tt.want == nil && ok:
+				t.Errorf("mount at /data %+v, want none", got)
+			case tt.want != nil && (!ok || !reflect.DeepEqual(got, *tt.want)):
+				t.Errorf("mount at /data %+v (found %t), want %+v", got, ok, *tt.want)
+			}
+			if wantKept := tt.want != nil && tt.old.Name != "" && tt.want.Source == tt.old.Name; wantKept != (len(kept) == 1) {
+				t.Errorf("kept %+v", kept)
+			}
+		})
 	}
 }
