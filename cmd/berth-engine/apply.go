@@ -27,6 +27,7 @@ type diffFlags struct {
 	build         bool
 	noBuild       bool
 	noDeps        bool
+	renewAnon     bool
 }
 
 func (o *diffFlags) bind(cmd *cobra.Command) {
@@ -38,6 +39,7 @@ func (o *diffFlags) bind(cmd *cobra.Command) {
 	f.BoolVar(&o.build, "build", false, "Build every image that has a build: section, even if it is present")
 	f.BoolVar(&o.noBuild, "no-build", false, "Never build images; a missing image is pulled or an error")
 	f.BoolVar(&o.noDeps, "no-deps", false, "With SERVICE arguments: leave their dependencies out (as docker compose up --no-deps)")
+	f.BoolVarP(&o.renewAnon, "renew-anon-volumes", "V", false, "Recreate every container with new anonymous volumes instead of keeping those of the container it replaces")
 }
 
 // loadForApply loads the project the way `docker compose up` does: env_file
@@ -57,7 +59,7 @@ func (a *app) loadForApply(ctx context.Context, services []string, noDeps bool) 
 }
 
 func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
-	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait, Build: o.build, NoBuild: o.noBuild, Now: time.Now()}
+	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait, Build: o.build, NoBuild: o.noBuild, RenewAnonVolumes: o.renewAnon, Now: time.Now()}
 	if o.build && o.noBuild {
 		return opts, cli.UsageError{Err: errors.New("--build and --no-build cannot be used together")}
 	}

@@ -79,6 +79,14 @@ func TestBuildCLI(t *testing.T) {
 	if again := id(); again != first {
 		t.Errorf("apply --build with an unchanged context recreated the container (%s → %s)", first, again)
 	}
+	// -V reaches the plan: every container is to be recreated with new
+	// anonymous volumes, and the short form is the long one.
+	for _, flag := range []string{"-V", "--renew-anon-volumes"} {
+		r = runBerth(t, dir, env, "-p", project, "plan", "--detailed-exitcode", flag)
+		if r.code != 2 || !strings.Contains(r.stdout, "--renew-anon-volumes") || !strings.Contains(r.stdout, "1 to recreate") {
+			t.Errorf("plan %s: code %d\n%s%s", flag, r.code, r.stdout, r.stderr)
+		}
+	}
 	if r = runBerth(t, dir, env, "-p", project, "down", "--rmi", "bogus"); r.code != 2 {
 		t.Errorf("down --rmi bogus: code %d", r.code)
 	}
