@@ -62,69 +62,68 @@
 package canon
 
 import (
+	"slices"
 	"strings"
+	"sync"
 )
 
 // TopLevelOrder is the canonical order of the known top-level keys; "x-*"
 // stands for every extension field.
 var TopLevelOrder = []string{"version", "name", "include", "x-*", "services", "networks", "volumes", "secrets", "configs", "models"}
 
-// ServiceKeyGroups is the canonical order of service keys, in named groups
-// (for documentation); ServiceKeyOrder flattens it.
-var ServiceKeyGroups = []struct {
-	Name string
-	Keys []string
-}{
-	{"base", []string{"<<", "extends"}},
-	{"core", []string{"image", "build", "pull_policy", "pull_refresh_after", "platform", "provider",
-		"container_name", "hostname", "domainname", "profiles"}},
-	{"dependencies", []string{"depends_on"}},
-	{"data", []string{"volumes", "volumes_from", "tmpfs", "secrets", "configs", "models"}},
-	{"environment", []string{"environment", "env_file"}},
-	{"networking", []string{"ports", "expose", "networks", "network_mode", "links", "external_links",
-		"extra_hosts", "dns", "dns_opt", "dns_search", "mac_address"}},
-	{"runtime", []string{"command", "entrypoint", "working_dir", "restart", "healthcheck", "init", "tty",
-		"stdin_open", "attach", "stop_signal", "stop_grace_period", "pre_start", "post_start", "pre_stop",
-		"runtime", "use_api_socket", "develop"}},
-	{"metadata", []string{"logging", "labels", "label_file", "annotations"}},
-	{"security", []string{"user", "group_add", "isolation", "privileged", "cap_add", "cap_drop",
-		"security_opt", "read_only", "userns_mode", "pid", "ipc", "uts", "cgroup", "cgroup_parent",
-		"credential_spec", "devices", "device_cgroup_rules", "gpus", "sysctls", "ulimits"}},
-	{"resources", []string{"deploy", "scale", "cpus", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota",
-		"cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset", "mem_limit", "mem_reservation",
-		"mem_swappiness", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit", "shm_size",
-		"blkio_config", "storage_opt"}},
+// ServiceKeyOrder is every known service key in canonical order, in the
+// groups of the package comment. A flat literal, so that the compiler lays
+// it out and no berth command spends start-up time building it.
+var ServiceKeyOrder = []string{
+	// base
+	"<<", "extends",
+	// core
+	"image", "build", "pull_policy", "pull_refresh_after", "platform", "provider",
+	"container_name", "hostname", "domainname", "profiles",
+	// dependencies
+	"depends_on",
+	// data
+	"volumes", "volumes_from", "tmpfs", "secrets", "configs", "models",
+	// environment
+	"environment", "env_file",
+	// networking
+	"ports", "expose", "networks", "network_mode", "links", "external_links",
+	"extra_hosts", "dns", "dns_opt", "dns_search", "mac_address",
+	// runtime
+	"command", "entrypoint", "working_dir", "restart", "healthcheck", "init", "tty",
+	"stdin_open", "attach", "stop_signal", "stop_grace_period", "pre_start", "post_start", "pre_stop",
+	"runtime", "use_api_socket", "develop",
+	// metadata
+	"logging", "labels", "label_file", "annotations",
+	// security
+	"user", "group_add", "isolation", "privileged", "cap_add", "cap_drop",
+	"security_opt", "read_only", "userns_mode", "pid", "ipc", "uts", "cgroup", "cgroup_parent",
+	"credential_spec", "devices", "device_cgroup_rules", "gpus", "sysctls", "ulimits",
+	// resources
+	"deploy", "scale", "cpus", "cpu_count", "cpu_percent", "cpu_period", "cpu_quota",
+	"cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpuset", "mem_limit", "mem_reservation",
+	"mem_swappiness", "memswap_limit", "oom_kill_disable", "oom_score_adj", "pids_limit", "shm_size",
+	"blkio_config", "storage_opt",
 }
 
-// ServiceKeyOrder is every known service key in canonical order.
-var ServiceKeyOrder = func() []string {
-	var out []string
-	for _, g := range ServiceKeyGroups {
-		out = append(out, g.Keys...)
-	}
-	return out
-}()
-
-var (
-	topRank     = rankMap(TopLevelOrder)
-	serviceRank = rankMap(ServiceKeyOrder)
-)
-
-func rankMap(keys []string) map[string]int {
-	m := make(map[string]int, len(keys))
-	for i, k := range keys {
+// serviceRank is the index of each key in ServiceKeyOrder. Sorting ranks
+// keys for every comparison, so it is a map, built the first time a key is
+// ranked rather than when the program starts.
+var serviceRank = sync.OnceValue(func() map[string]int {
+	m := make(map[string]int, len(ServiceKeyOrder))
+	for i, k := range ServiceKeyOrder {
 		m[k] = i
 	}
 	return m
-}
+})
 
 // TopLevelRank is the place of a top-level key in the canonical order
 // (lower first); keys of equal rank keep the order they were written in.
 func TopLevelRank(key string) int {
 	if strings.HasPrefix(key, "x-") {
-		return topRank["x-*"]
+		key = "x-*"
 	}
-	if r, ok := topRank[key]; ok {
+	if r := slices.Index(TopLevelOrder, key); r >= 0 {
 		return r
 	}
 	return len(TopLevelOrder)
@@ -132,7 +131,7 @@ func TopLevelRank(key string) int {
 
 // ServiceKeyRank is the place of a service key in the canonical order.
 func ServiceKeyRank(key string) int {
-	if r, ok := serviceRank[key]; ok {
+	if r, ok := serviceRank()[key]; ok {
 		return r
 	}
 	if strings.HasPrefix(key, "x-") {
