@@ -88,53 +88,69 @@ func secCapability(c string) string {
 	return strings.TrimPrefix(c, "CAP_")
 }
 
+// secReason is why a setting is reported: the tables below are lists
+// rather than maps so that the compiler lays them out and berth does not
+// build them at every start; they are short and looked up a few times per
+// service.
+type secReason struct{ key, why string }
+
+// secLookup finds key in table.
+func secLookup(table []secReason, key string) (why string, ok bool) {
+	for _, r := range table {
+		if r.key == key {
+			return r.why, true
+		}
+	}
+	return "", false
+}
+
 // secRootCaps are capabilities that amount to root on the host.
-var secRootCaps = map[string]string{
-	"ALL":             "every capability, as good as privileged",
-	"SYS_ADMIN":       "mount, namespaces, BPF and much more: the classic container escape",
-	"SYS_MODULE":      "loads kernel modules into the host kernel",
-	"SYS_RAWIO":       "raw I/O ports and device access",
-	"DAC_READ_SEARCH": "open_by_handle_at reads any host file (the \"shocker\" escape)",
+var secRootCaps = []secReason{
+	{"ALL", "every capability, as good as privileged"},
+	{"SYS_ADMIN", "mount, namespaces, BPF and much more: the classic container escape"},
+	{"SYS_MODULE", "loads kernel modules into the host kernel"},
+	{"SYS_RAWIO", "raw I/O ports and device access"},
+	{"DAC_READ_SEARCH", "open_by_handle_at reads any host file (the \"shocker\" escape)"},
 }
 
 // secElevatedCaps reach beyond the container but are commonly needed by
 // network tools, debuggers and monitoring agents. Docker's default
 // capabilities and bounded ones (SYS_NICE, IPC_LOCK, ...) are not listed.
-var secElevatedCaps = map[string]string{
-	"NET_ADMIN":          "reconfigures networking (on the host too with network_mode: host)",
-	"SYS_PTRACE":         "traces and reads the memory of other processes",
-	"SYS_TIME":           "sets the host clock, which is not namespaced",
-	"SYS_BOOT":           "reboot and kexec",
-	"BPF":                "loads BPF programs into the host kernel",
-	"PERFMON":            "kernel performance monitoring, a side channel into the host",
-	"MAC_ADMIN":          "changes the mandatory access control policy",
-	"MAC_OVERRIDE":       "bypasses mandatory access control",
-	"LINUX_IMMUTABLE":    "changes immutable and append-only file flags",
-	"SYSLOG":             "reads the kernel log, which leaks kernel addresses",
-	"SYS_RESOURCE":       "overrides resource limits",
-	"AUDIT_CONTROL":      "changes the kernel audit configuration",
-	"SYS_PACCT":          "turns process accounting on or off",
-	"SYS_TTY_CONFIG":     "configures host terminals",
-	"WAKE_ALARM":         "sets alarms that wake the host",
-	"BLOCK_SUSPEND":      "keeps the host from suspending",
-	"CHECKPOINT_RESTORE": "checkpoint and restore of other processes",
+var secElevatedCaps = []secReason{
+	{"NET_ADMIN", "reconfigures networking (on the host too with network_mode: host)"},
+	{"SYS_PTRACE", "traces and reads the memory of other processes"},
+	{"SYS_TIME", "sets the host clock, which is not namespaced"},
+	{"SYS_BOOT", "reboot and kexec"},
+	{"BPF", "loads BPF programs into the host kernel"},
+	{"PERFMON", "kernel performance monitoring, a side channel into the host"},
+	{"MAC_ADMIN", "changes the mandatory access control policy"},
+	{"MAC_OVERRIDE", "bypasses mandatory access control"},
+	{"LINUX_IMMUTABLE", "changes immutable and append-only file flags"},
+	{"SYSLOG", "reads the kernel log, which leaks kernel addresses"},
+	{"SYS_RESOURCE", "overrides resource limits"},
+	{"AUDIT_CONTROL", "changes the kernel audit configuration"},
+	{"SYS_PACCT", "turns process accounting on or off"},
+	{"SYS_TTY_CONFIG", "configures host terminals"},
+	{"WAKE_ALARM", "sets alarms that wake the host"},
+	{"BLOCK_SUSPEND", "keeps the host from suspending"},
+	{"CHECKPOINT_RESTORE", "checkpoint and restore of other processes"},
 }
 
-func secCapRun(table map[string]string, what string) func(*lint.Pass) {
-	return func(p *lint.Pass) {
-		for _, s := range secSortedServices(p) {
-			list := secSvcPath(s, "cap_add")
-			for i, c := range s.CapAdd {
-				why, ok := table[secCapability(c)]
-				if !ok {
-					continue
-				}
-				at, ok := secScalarItem(p, list, i, c, func(a, b string) bool { return secCapability(a) == secCapability(b) })
-				if !ok {
-					continue
-				}
-				p.Reportf(at, "service %q adds %s capability %s: %s", s.Name, what, secCapability(c), why)
+// secCapReport reports every cap_add entry of table; what qualifies the
+// capability in the message.
+func secCapReport(p *lint.Pass, table []secReason, what string) {
+	for _, s := range secSortedServices(p) {
+		list := secSvcPath(s, "cap_add")
+		for i, c := range s.CapAdd {
+			why, ok := secLookup(table, secCapability(c))
+			if !ok {
+				continue
 			}
+			at, ok := secScalarItem(p, list, i, c, func(a, b string) bool { return secCapability(a) == secCapability(b) })
+			if !ok {
+				continue
+			}
+			p.Reportf(at, "service %q adds %s capability %s: %s", s.Name, what, secCapability(c), why)
 		}
 	}
 }
@@ -165,7 +181,7 @@ var DangerousCapability = &lint.Rule{
 	Since:    "0.1.0",
 	Severity: lint.Error,
 	Default:  true,
-	Run:      secCapRun(secRootCaps, "the root-equivalent"),
+	Run:      func(p *lint.Pass) { secCapReport(p, secRootCaps, "the root-equivalent") },
 }
 
 // ElevatedCapability is BR305.
@@ -192,7 +208,7 @@ var ElevatedCapability = &lint.Rule{
 	Since:    "0.1.0",
 	Severity: lint.Warning,
 	Default:  true,
-	Run:      secCapRun(secElevatedCaps, "the"),
+	Run:      func(p *lint.Pass) { secCapReport(p, secElevatedCaps, "the") },
 }
 
 // securityOpt normalizes a security_opt entry to "name:value" in lower case.
@@ -204,12 +220,12 @@ func secSecurityOpt(o string) string {
 	return o
 }
 
-var secUnconfinedOpts = map[string]string{
-	"seccomp:unconfined":     "turns off the seccomp filter, so every system call reaches the host kernel",
-	"apparmor:unconfined":    "turns off the AppArmor profile",
-	"label:disable":          "turns off SELinux separation",
-	"label:type:spc_t":       "runs as an SELinux super-privileged container",
-	"systempaths:unconfined": "unmasks /proc and /sys paths that expose the host kernel",
+var secUnconfinedOpts = []secReason{
+	{"seccomp:unconfined", "turns off the seccomp filter, so every system call reaches the host kernel"},
+	{"apparmor:unconfined", "turns off the AppArmor profile"},
+	{"label:disable", "turns off SELinux separation"},
+	{"label:type:spc_t", "runs as an SELinux super-privileged container"},
+	{"systempaths:unconfined", "unmasks /proc and /sys paths that expose the host kernel"},
 }
 
 // SecurityProfileDisabled is BR306.
@@ -242,7 +258,7 @@ var SecurityProfileDisabled = &lint.Rule{
 		for _, s := range secSortedServices(p) {
 			list := secSvcPath(s, "security_opt")
 			for i, o := range s.SecurityOpt {
-				why, ok := secUnconfinedOpts[secSecurityOpt(o)]
+				why, ok := secLookup(secUnconfinedOpts, secSecurityOpt(o))
 				if !ok {
 					continue
 				}
