@@ -135,20 +135,21 @@ type node struct {
 	restart bool
 }
 
-// knownKeywords are the keywords compile understands. Annotations are
-// accepted and ignored; anything else is an error.
-var knownKeywords = map[string]bool{
-	"$schema": true, "$id": true, "$defs": true, "definitions": true, "$ref": true,
-	"title": true, "description": true, "deprecated": true, "default": true, "examples": true, "$comment": true,
-	"type": true, "enum": true, "const": true, "pattern": true, "format": true,
-	"minimum": true, "maximum": true, "uniqueItems": true,
-	"properties": true, "patternProperties": true, "additionalProperties": true, "required": true,
-	"items": true, "oneOf": true, "anyOf": true, "allOf": true, "not": true,
+// knownKeyword reports whether compile understands the keyword k.
+// Annotations are accepted and ignored; anything else is an error. A switch
+// rather than a map: a package-level map is built at every berth start.
+func knownKeyword(k string) bool {
+	switch k {
+	case "$schema", "$id", "$defs", "definitions", "$ref",
+		"title", "description", "deprecated", "default", "examples", "$comment",
+		"type", "enum", "const", "pattern", "format",
+		"minimum", "maximum", "uniqueItems",
+		"properties", "patternProperties", "additionalProperties", "required",
+		"items", "oneOf", "anyOf", "allOf", "not":
+		return true
+	}
+	return false
 }
-
-// supportedFormats are the formats compose-go registers (duration); any
-// other format would be an unknown check, so compile rejects it.
-var supportedFormats = map[string]bool{"duration": true}
 
 type compiler struct {
 	defs map[string]any
@@ -223,7 +224,7 @@ func (c *compiler) compile(v any, at string) (*node, error) {
 
 func (c *compiler) compileObj(m map[string]any, at string) (*node, error) {
 	for k := range m {
-		if !knownKeywords[k] {
+		if !knownKeyword(k) {
 			return nil, fmt.Errorf("%s: unsupported JSON Schema keyword %q", at, k)
 		}
 	}
@@ -253,7 +254,9 @@ func (c *compiler) compileObj(m map[string]any, at string) (*node, error) {
 		n.pattern = &rx{src: p}
 	}
 	if f, ok := m["format"].(string); ok {
-		if !supportedFormats[f] {
+		// compose-go registers one format, duration; any other would be
+		// a check nobody performs, so compile rejects it.
+		if f != "duration" {
 			return nil, fmt.Errorf("%s: unsupported format %q", at, f)
 		}
 		n.format = f
