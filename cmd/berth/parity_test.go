@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 )
 
@@ -41,9 +43,25 @@ func corpusDir(t *testing.T) string {
 	return abs
 }
 
+// oracleRootLock keeps two test processes on one machine (a developer's
+// run beside another) from using the oracle root at once: the path is fixed
+// by the oracles, so the second one waits. Taken once, held until exit.
+// The file is returned so that OnceValues keeps it: a file the collector
+// finalised would close, and the lock would go with it.
+var oracleRootLock = sync.OnceValues(func() (*os.File, error) {
+	f, err := os.OpenFile(oracleRoot+".lock", os.O_CREATE|os.O_RDWR, 0o666)
+	if err != nil {
+		return nil, err
+	}
+	return f, syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+})
+
 // copyCorpus copies the corpus compose files to the oracle root.
 func copyCorpus(t *testing.T, from string) {
 	t.Helper()
+	if _, err := oracleRootLock(); err != nil {
+		t.Fatalf("locking %s: %v", oracleRoot, err)
+	}
 	if err := os.RemoveAll(oracleRoot); err != nil {
 		t.Fatal(err)
 	}
