@@ -181,8 +181,8 @@ func fmtDisplayName(path string) string {
 }
 
 // writeFileAtomic replaces path's content, keeping its mode, through a
-// temporary file in the same directory so that a crash never leaves half a
-// compose file.
+// temporary file in the same directory so that a crash or an interrupt never
+// leaves half a compose file (fmt and lint --fix write with it).
 func writeFileAtomic(path string, data []byte) error {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -192,7 +192,7 @@ func writeFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(real), "."+filepath.Base(real)+".berth-fmt-*")
+	tmp, err := os.CreateTemp(filepath.Dir(real), "."+filepath.Base(real)+".berth-*")
 	if err != nil {
 		return err
 	}

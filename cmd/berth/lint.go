@@ -318,11 +318,7 @@ func (a *app) lintOne(ctx context.Context, u *lintUnit, all []*lint.Rule, o lint
 			res.errs = append(res.errs, fmt.Errorf("%s: not fixed: the file changed while berth read it, or is not UTF-8", f.Name))
 			continue
 		}
-		mode := os.FileMode(0o644)
-		if info, err := os.Stat(f.Name); err == nil {
-			mode = info.Mode().Perm()
-		}
-		if err := os.WriteFile(f.Name, fixed, mode); err != nil {
+		if err := writeFileAtomic(f.Name, fixed); err != nil {
 			res.errs = append(res.errs, fmt.Errorf("writing the fixes: %w", err))
 			continue
 		}
