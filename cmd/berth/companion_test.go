@@ -62,8 +62,13 @@ func TestEngineCommandsForward(t *testing.T) {
 			t.Errorf("berth %s --no-such-flag: exit %d, stderr %q; want exit 2 and one line", c.Name, r.code, r.stderr)
 		}
 	}
+	// Shell completion of a handed-on command's flags comes from berth-engine.
+	r := runBerth(t, dir, env, "__complete", "plan", "--fo")
+	if !strings.Contains(r.stdout, "--format\t") || !strings.Contains(r.stdout, "--force-recreate\t") || !strings.HasSuffix(r.stdout, "\n:4\n") {
+		t.Errorf("berth __complete plan --fo: exit %d, stdout %q; want berth-engine's flags and directive 4", r.code, r.stdout)
+	}
 	// -f given before the command reaches berth-engine: the load error names the file.
-	r := runBerth(t, dir, env, "-f", "missing.yaml", "plan")
+	r = runBerth(t, dir, env, "-f", "missing.yaml", "plan")
 	if r.code != 2 || !strings.Contains(r.stderr, "missing.yaml") {
 		t.Errorf("berth -f missing.yaml plan: exit %d, stderr %q; want exit 2 naming missing.yaml", r.code, r.stderr)
 	}

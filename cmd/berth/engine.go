@@ -18,8 +18,13 @@ func (a *app) engineCommand(s cli.Summary) *cobra.Command {
 
 berth runs the berth-engine program, found next to berth or on PATH, with
 the same arguments; its output and exit status are berth's.`,
-		// berth-engine parses every flag, the project flags included.
+		// berth-engine parses every flag, the project flags included, and
+		// completes them.
 		DisableFlagParsing: true,
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			argv := append([]string{s.Name}, a.Project.Args()...)
+			return a.Complete(cmd.Context(), cli.EngineProgram, append(append(argv, args...), toComplete))
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Project flags given before the command were parsed by berth: hand them on.
 			argv := append([]string{s.Name}, a.Project.Args()...)

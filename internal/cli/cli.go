@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -213,3 +214,29 @@ func (a *App) Forward(ctx context.Context, program, need string, argv []string) 
 	}
 	return nil
 }
+
+// Complete asks the companion program for the shell completions of argv
+// (cobra's hidden __complete command), so that a command berth hands on
+// completes its flags as if it were berth's own. Any failure means no
+// completions: completion must never print an error into a shell.
+func (a *App) Complete(ctx context.Context, program string, argv []string) ([]string, cobra.ShellCompDirective) {
+	bin, err := companion.Find(program, "completion")
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+	c := exec.CommandContext(ctx, bin, append([]string{cobra.ShellCompRequestCmd}, argv...)...)
+	c.Env = a.Env
+	out, err := c.Output()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+	// The answer is one completion per line, then ":DIRECTIVE".
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	last := lines[len(lines)-1]
+	directive, err := strconv.Atoi(strings.TrimPrefix(last, ":"))
+	if !strings.HasPrefix(last, ":") || err != nil {
+		return nil, cobra.ShellCompDirectiveDefault
+	}
+	return lines[:len(lines)-1], cobra.ShellCompDirective(directive)
+}
+
