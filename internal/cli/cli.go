@@ -239,4 +239,3 @@ func (a *App) Complete(ctx context.Context, program string, argv []string) ([]st
 	}
 	return lines[:len(lines)-1], cobra.ShellCompDirective(directive)
 }
-
