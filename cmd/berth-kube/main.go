@@ -42,6 +42,7 @@ type options struct {
 	output     string
 	strict     bool
 	volumeSize string
+	namespace  string
 }
 
 // strictError is the failure of --strict: the warnings were printed.
@@ -90,6 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 	f.StringVarP(&o.output, "output", "o", "", "Write to FILE, or one file per object to DIR/ (default: stdout)")
 	f.BoolVar(&o.strict, "strict", false, "Treat every key that is not converted as an error (exit 1, nothing written)")
 	f.StringVar(&o.volumeSize, "volume-size", "1Gi", "Storage request of a volume without a kompose.volume.size label")
+	f.StringVarP(&o.namespace, "namespace", "n", "", "Put every object in this namespace, and create it first (default: none, kubectl's)")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return inputError{err} })
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
@@ -125,7 +127,7 @@ func convert(ctx context.Context, o options, services []string, stdout, stderr i
 	if err != nil {
 		return inputError{err}
 	}
-	res, err := kube.Convert(p, kube.Options{VolumeSize: o.volumeSize})
+	res, err := kube.Convert(p, kube.Options{VolumeSize: o.volumeSize, Namespace: o.namespace})
 	if err != nil {
 		return inputError{err}
 	}

@@ -65,6 +65,14 @@ func TestConvertForwards(t *testing.T) {
 			t.Error(err)
 		}
 	}
+
+	r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "-n", "shop")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "apiVersion: v1\nkind: Namespace\nmetadata:\n") || strings.Count(r.stdout, "  namespace: shop\n") != strings.Count(r.stdout, "\nkind: ")-1 {
+		t.Errorf("-n shop: exit %d, want the Namespace first and every other object in it:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "--namespace", "Shop_1"); r.code != 2 || !strings.Contains(r.stderr, `namespace "Shop_1"`) {
+		t.Errorf("--namespace Shop_1: exit %d, stderr %q; want exit 2 naming it", r.code, r.stderr)
+	}
 }
 
 // TestConvertWithoutBerthKube: a berth alone says which program is missing

@@ -18,8 +18,11 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/berth-compose/berth/load"
 )
@@ -29,6 +32,11 @@ type Options struct {
 	// VolumeSize is the storage request of a PersistentVolumeClaim whose
 	// volume has no kompose.volume.size label; empty means 1Gi.
 	VolumeSize string
+	// Namespace, when set, is the namespace of every object, and the output
+	// begins with the Namespace object itself (so that `kubectl apply -f`
+	// of the stream creates it first). Empty leaves objects without one, for
+	// the namespace kubectl is pointed at.
+	Namespace string
 }
 
 // Object is one Kubernetes object of the output.
@@ -72,6 +80,11 @@ func Convert(p *load.Project, opts Options) (Result, error) {
 	if _, err := resource.ParseQuantity(opts.VolumeSize); err != nil {
 		return Result{}, fmt.Errorf("volume size %q: %w", opts.VolumeSize, err)
 	}
+	if opts.Namespace != "" {
+		if errs := validation.IsDNS1123Label(opts.Namespace); len(errs) > 0 {
+			return Result{}, fmt.Errorf("namespace %q: %s", opts.Namespace, strings.Join(errs, "; "))
+		}
+	}
 	c := newConverter(p, opts)
 	if err := c.run(); err != nil {
 		return Result{}, err
@@ -82,6 +95,7 @@ func Convert(p *load.Project, opts Options) (Result, error) {
 // kindOrder is the order objects are written in: what others refer to
 // first, so that `kubectl apply -f` of the stream creates referents first.
 var kindOrder = map[string]int{
+	"Namespace":             0,
 	"ConfigMap":             1,
 	"Secret":                2,
 	"PersistentVolumeClaim": 3,
@@ -96,6 +110,15 @@ var kindOrder = map[string]int{
 
 func (c *converter) result() Result {
 	objs := slices.Clone(c.objs)
+	if ns := c.opts.Namespace; ns != "" {
+		for _, o := range objs {
+			o.Obj.(metav1.Object).SetNamespace(ns)
+		}
+		objs = append(objs, Object{Kind: "Namespace", Name: ns, Obj: &corev1.Namespace{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{labelPartOf: c.projectLabel()}},
+		}})
+	}
 	slices.SortStableFunc(objs, func(a, b Object) int {
 		return cmp.Or(cmp.Compare(kindOrder[a.Kind], kindOrder[b.Kind]), cmp.Compare(a.Name, b.Name))
 	})

@@ -142,7 +142,10 @@ func validate(kind string, obj any) field.ErrorList {
 	if kind == "Service" {
 		nameFn = apivalidation.NameIsDNS1035Label
 	}
-	errs = append(errs, apivalidation.ValidateObjectMeta(meta, false, nameFn, field.NewPath("metadata"))...)
+	// Every kind berth writes is namespaced but the Namespace itself; an
+	// object carries one only under Options.Namespace.
+	namespaced := kind != "Namespace" && meta.Namespace != ""
+	errs = append(errs, apivalidation.ValidateObjectMeta(meta, namespaced, nameFn, field.NewPath("metadata"))...)
 	errs = append(errs, metavalidation.ValidateLabels(meta.Labels, field.NewPath("metadata", "labels"))...)
 	var tmpl *corev1.PodTemplateSpec
 	var selector *metav1.LabelSelector
