@@ -190,7 +190,7 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		return x.restart(ctx, s, start)
 	case Remove:
 		x.event(s.Resource, "Removing", 0, "")
-		if err := x.stopRemove(ctx, s.OldID); err != nil {
+		if err := x.stopRemoveWith(ctx, s.OldID, s.RemoveVolumes); err != nil {
 			return err
 		}
 		x.event(s.Resource, "Removed", time.Since(start), "")
@@ -264,10 +264,16 @@ func (x *executor) start(ctx context.Context, s Step, id string, began time.Time
 }
 
 func (x *executor) stopRemove(ctx context.Context, id string) error {
+	return x.stopRemoveWith(ctx, id, false)
+}
+
+// stopRemoveWith stops and removes a container, and its anonymous volumes
+// with volumes.
+func (x *executor) stopRemoveWith(ctx context.Context, id string, volumes bool) error {
 	if err := x.d.ContainerStop(ctx, id, container.StopOptions{}); err != nil && !isNotFound(err) {
 		return fmt.Errorf("stopping container %.12s: %w", id, err)
 	}
-	if err := x.d.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil && !isNotFound(err) {
+	if err := x.d.ContainerRemove(ctx, id, container.RemoveOptions{Force: true, RemoveVolumes: volumes}); err != nil && !isNotFound(err) {
 		if isConflict(err) && x.gone(ctx, id) { // a killed apply's removal still in progress
 			return nil
 		}

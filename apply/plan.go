@@ -101,6 +101,9 @@ type Step struct {
 	// that a recreate mounts in the replacement (already in its spec's
 	// mounts): for people, Execute does not read it.
 	KeepVolumes []KeptVolume `json:"keeps_anonymous_volumes,omitempty"`
+	// RemoveVolumes makes a remove take the container's anonymous volumes
+	// with it (berth rm -v).
+	RemoveVolumes bool `json:"remove_volumes,omitempty"`
 }
 
 // ContainerSpec is everything ContainerCreate needs, computed by Diff.

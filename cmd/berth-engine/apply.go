@@ -21,6 +21,7 @@ import (
 // diffFlags are the flags plan and apply share: they change the plan.
 type diffFlags struct {
 	keepOrphans   bool
+	removeOrphans bool
 	forceRecreate bool
 	wait          bool
 	showSensitive bool
@@ -33,6 +34,7 @@ type diffFlags struct {
 func (o *diffFlags) bind(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.BoolVar(&o.keepOrphans, "keep-orphans", false, "Keep containers of services that are no longer in the compose files")
+	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Remove containers of services that are no longer in the compose files (the default; accepted as Docker Compose's up takes it)")
 	f.BoolVar(&o.forceRecreate, "force-recreate", false, "Recreate every container even if its configuration is unchanged")
 	f.BoolVar(&o.wait, "wait", true, "Wait until every service is running, healthy or completed")
 	f.BoolVar(&o.showSensitive, "show-sensitive", false, "Show secret-looking values instead of masking them")
@@ -62,6 +64,9 @@ func (a *app) applyOptions(o diffFlags) (apply.Options, error) {
 	opts := apply.Options{KeepOrphans: o.keepOrphans, ForceRecreate: o.forceRecreate, Wait: o.wait, Build: o.build, NoBuild: o.noBuild, RenewAnonVolumes: o.renewAnon, Now: time.Now()}
 	if o.build && o.noBuild {
 		return opts, cli.UsageError{Err: errors.New("--build and --no-build cannot be used together")}
+	}
+	if o.keepOrphans && o.removeOrphans {
+		return opts, cli.UsageError{Err: errors.New("--keep-orphans and --remove-orphans cannot be used together")}
 	}
 	for _, f := range a.Project.EnvFiles {
 		abs, err := filepath.Abs(f)
@@ -143,7 +148,8 @@ With a plan file written by "berth plan -o", apply executes exactly that plan,
 and refuses when Docker has changed since the plan was made.
 
 Containers of services removed from the files are removed unless
---keep-orphans. Named volumes are never removed.
+--keep-orphans (--remove-orphans, which Docker Compose's up needs for this,
+is accepted and changes nothing). Named volumes are never removed.
 
 Exit status: 0 when Docker matches the files, 1 when apply failed, 2 when the
 files could not be loaded.`

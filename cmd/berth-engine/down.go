@@ -12,9 +12,10 @@ import (
 )
 
 type downOptions struct {
-	volumes  bool
-	progress string
-	rmi      string
+	volumes       bool
+	removeOrphans bool
+	progress      string
+	rmi           string
 }
 
 const downHelp = `Stop and remove the project's containers and networks.
@@ -25,7 +26,11 @@ files when -p names the project. Named volumes are kept unless --volumes.
 
 --rmi local also removes the images built for the project's services
 (named <project>-<service>), --rmi all every image its services use. An image
-still used by a container of another project is reported and kept.`
+still used by a container of another project is reported and kept.
+
+Every container with the project's label goes, those of services no longer
+in the files (orphans) included: --remove-orphans, which Docker Compose's
+down needs for them, is accepted and changes nothing.`
 
 func (a *app) downCommand() *cobra.Command {
 	var o downOptions
@@ -69,6 +74,7 @@ func (a *app) downCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the project's named volumes")
+	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Accepted for Docker Compose's sake: down always removes orphan containers")
 	bindProgress(cmd, &o.progress)
 	f.StringVar(&o.rmi, "rmi", "", "Also remove images: local (built for the project) or all")
 	return cmd

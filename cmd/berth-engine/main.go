@@ -1,5 +1,5 @@
 // Command berth-engine runs berth's Docker Engine commands: plan, apply,
-// down, ps and restart. berth hands those commands on to it with their
+// down, ps, restart, build, pull and rm. berth hands those commands on to it with their
 // arguments; it is a program of its own so that berth itself does not link
 // the HTTP, TLS and Engine API code (see cli.EngineProgram). Like cmd/berth,
 // this package only wires flags to the library packages (apply, load).
@@ -31,7 +31,7 @@ type app struct{ cli.App }
 
 func run(ctx context.Context, args []string, s cli.Streams, env []string) int {
 	a := &app{cli.App{Streams: s, Env: env}}
-	return cli.Execute(ctx, a.rootCommand(), args, s)
+	return cli.Execute(ctx, a.rootCommand(), rmArgs(args), s)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -46,6 +46,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.SetVersionTemplate("berth-engine {{.Version}}\n")
 	a.Project.Register(root.PersistentFlags())
-	root.AddCommand(a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.restartCommand())
+	root.AddCommand(a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.restartCommand(),
+		a.buildCommand(), a.pullCommand(), a.rmCommand())
 	return root
 }

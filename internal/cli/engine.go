@@ -21,6 +21,9 @@ func EngineCommands() []Summary {
 		{"down", "down [flags]", "Remove the project's containers and networks"},
 		{"ps", "ps [flags]", "List the project's containers"},
 		{"restart", "restart [flags] [SERVICE...]", "Restart the project's containers"},
+		{"build", "build [flags] [SERVICE...]", "Build the services' images"},
+		{"pull", "pull [flags] [SERVICE...]", "Pull the services' images"},
+		{"rm", "rm [flags] [SERVICE...]", "Remove the project's stopped containers"},
 	}
 }
 

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/apply/progress"
+	"github.com/berth-compose/berth/internal/cli"
+	"github.com/berth-compose/berth/load"
+)
+
+type rmOptions struct {
+	force    bool
+	stop     bool
+	volumes  bool
+	progress string
+}
+
+const rmHelp = `Remove the project's stopped service containers.
+
+Only stopped containers are removed (the named services', or all), unless
+--stop, which stops the running ones first. Anonymous volumes are kept
+unless --volumes; named volumes and networks are never removed ("berth down"
+removes networks). With the compose files at hand, containers of services no
+longer in them (orphans) are left alone, as Docker Compose does; "berth
+apply" removes those.
+
+berth never asks for confirmation: --force is accepted and changes nothing.
+So is -f, Docker Compose's "rm -f", when what follows it is not a compose
+file (an existing file, a path, or a name ending in .yaml, .yml or .json);
+otherwise -f is --file, as in every berth command ("berth -f x.yaml rm").`
+
+func (a *app) rmCommand() *cobra.Command {
+	var o rmOptions
+	cmd := &cobra.Command{
+		Use:   cli.EngineSummary("rm").Use,
+		Short: cli.EngineSummary("rm").Short,
+		Long:  rmHelp,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.runRm(cmd, o, args)
+		},
+	}
+	f := cmd.Flags()
+	// -f stays the project's --file, as in every berth command; rmArgs
+	// turns a -f that names no compose file into --force.
+	f.BoolVar(&o.force, "force", false, "Accepted for Docker Compose's sake (also as -f when no compose file follows it): berth never asks for confirmation")
+	f.BoolVarP(&o.stop, "stop", "s", false, "Stop running containers first and remove them too")
+	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the containers' anonymous volumes")
+	bindProgress(cmd, &o.progress)
+	return cmd
+}
+
+func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
+	ctx := cmd.Context()
+	prog, mode, err := a.progressFor(o.progress)
+	if err != nil {
+		return err
+	}
+	defer prog.Close()
+	d, obs, err := a.observeProject(ctx)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	opts := apply.RmOptions{Services: services, Stop: o.stop, Volumes: o.volumes}
+	// The files, when they load and name this project, say which services
+	// are the project's: a named service must be one of them.
+	lo := a.LoadOptions()
+	lo.NoEnvResolution = true
+	lo.Lenient = true
+	if p, err := load.Load(ctx, lo); err == nil && p.Name == obs.Project {
+		// A service of a profile that is not enabled counts when named,
+		// as naming it enables it in Docker Compose.
+		opts.Known = p.Project.ServiceNames()
+		for _, s := range services {
+			if _, disabled := p.Project.DisabledServices[s]; disabled {
+				opts.Known = append(opts.Known, s)
+			} else if !slices.Contains(opts.Known, s) {
+				return cli.UsageError{Err: fmt.Errorf("no such service: %s", s)}
+			}
+		}
+	}
+	plan := apply.RmPlan(obs, opts)
+	if plan.Empty() {
+		fmt.Fprintln(a.Out, "No stopped containers")
+		return nil
+	}
+	var names []string
+	for _, s := range plan.Steps {
+		names = append(names, s.Name)
+	}
+	if mode != progress.Quiet {
+		fmt.Fprintf(a.Out, "Going to remove %s\n", strings.Join(names, ", "))
+	}
+	began := time.Now()
+	err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
+	prog.Close()
+	if err != nil {
+		return fmt.Errorf("rm failed: %w", err)
+	}
+	if mode != progress.Quiet {
+		fmt.Fprintf(a.Out, "Rm complete in %.1fs: %d removed.\n", time.Since(began).Seconds(), len(plan.Steps))
+	}
+	return nil
+}
+
+// rmArgs rewrites the arguments of an rm command line so that Docker
+// Compose's "rm -f" (force) works while -f stays berth's --file: a -f after
+// "rm" that is not followed by a compose file becomes --force. berth hands
+// the project flags given before the command on after it ("berth -f x.yaml
+// rm" arrives as "rm -f x.yaml"), so the argument decides, not its place.
+func rmArgs(args []string) []string {
+	at := -1
+	for i := 0; i < len(args) && at < 0; i++ { // the command is the first argument that is not a flag
+		switch {
+		case takesValue(args[i]):
+			i++
+		case strings.HasPrefix(args[i], "-"):
+		case args[i] == "rm":
+			at = i
+		default:
+			return args
+		}
+	}
+	if at < 0 {
+		return args
+	}
+	out := slices.Clone(args)
+	for i := at + 1; i < len(out); i++ {
+		switch {
+		case out[i] == "--":
+			return out
+		case takesValue(out[i]) && out[i] != "-f":
+			i++ // skip the value
+		case out[i] == "-f":
+			if i+1 < len(out) && composeFileArg(out[i+1]) {
+				i++
+				continue
+			}
+			out[i] = "--force"
+		}
+	}
+	return out
+}
+
+// takesValue reports whether arg is a project flag whose value is the next
+// argument.
+func takesValue(arg string) bool {
+	switch arg {
+	case "-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile", "--progress":
+		return true
+	}
+	return false
+}
+
+// composeFileArg reports whether arg, following -f, is a compose file
+// rather than a service name: "-" (stdin), a path, a YAML or JSON file
+// name, or an existing file.
+func composeFileArg(arg string) bool {
+	if arg == "-" || strings.ContainsRune(arg, '/') || strings.ContainsRune(arg, os.PathSeparator) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(arg)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	if strings.HasPrefix(arg, "-") {
+		return false
+	}
+	st, err := os.Stat(arg)
+	return err == nil && st.Mode().IsRegular()
+}
