@@ -227,12 +227,12 @@ func TestExecuteEachKeepsGoing(t *testing.T) {
 
 func TestRmPlan(t *testing.T) {
 	obs := &Observed{Project: "shop", Containers: []Container{
-		{ID: "1", Name: "shop-web-1", Service: "web", State: "running"},
+		{ID: "1", Name: "shop-web-1", Service: "web", State: "running", Labels: map[string]string{LabelDependsOn: "db:service_started:false"}},
 		{ID: "2", Name: "shop-job-1", Service: "job", State: "exited"},
 		{ID: "3", Name: "shop-job-run-x", Service: "job", State: "exited", OneOff: true},
 		{ID: "4", Name: "shop-gone-1", Service: "gone", State: "exited"},
 		{ID: "5", Name: "shop-db-1", Service: "db", State: "created"},
-		{ID: "6", Name: "shop-web-2", Service: "web", State: "paused"},
+		{ID: "6", Name: "shop-web-2", Service: "web", State: "paused", Labels: map[string]string{LabelDependsOn: "db:service_started:false"}},
 	}}
 	names := func(p *Plan) []string {
 		var out []string
@@ -249,16 +249,22 @@ func TestRmPlan(t *testing.T) {
 		opts RmOptions
 		want []string
 	}{
-		{"stopped only", RmOptions{}, []string{"shop-job-1", "shop-gone-1", "shop-db-1"}},
-		{"known services", RmOptions{Known: []string{"web", "job", "db"}}, []string{"shop-job-1", "shop-db-1"}},
+		{"stopped only", RmOptions{}, []string{"shop-db-1", "shop-gone-1", "shop-job-1"}},
+		{"known services", RmOptions{Known: []string{"web", "job", "db"}}, []string{"shop-db-1", "shop-job-1"}},
 		{"named", RmOptions{Services: []string{"job", "web"}}, []string{"shop-job-1"}},
 		{"stop", RmOptions{Stop: true, Services: []string{"web"}}, []string{"shop-web-1", "shop-web-2"}},
 		{"nothing", RmOptions{Services: []string{"web"}}, nil},
+		// web depends on db: its containers are stopped and removed first.
+		{"dependents first", RmOptions{Stop: true, Services: []string{"web", "db"}}, []string{"shop-web-1", "shop-web-2", "shop-db-1"}},
 	} {
 		plan := RmPlan(obs, tc.opts)
 		if got := names(plan); !slices.Equal(got, tc.want) {
 			t.Errorf("%s: removes %q, want %q", tc.name, got, tc.want)
 		}
+	}
+	ordered := RmPlan(obs, RmOptions{Stop: true, Services: []string{"web", "db"}})
+	if db := ordered.Steps[2]; !slices.Equal(db.After, []int{1, 2}) {
+		t.Errorf("db's removal waits for %v, want web's steps 1 and 2", db.After)
 	}
 	plan := RmPlan(obs, RmOptions{Volumes: true})
 	if !plan.Steps[0].RemoveVolumes {

@@ -1,6 +1,9 @@
 package apply
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // RmOptions change what RmPlan removes (berth rm).
 type RmOptions struct {
@@ -20,9 +23,13 @@ type RmOptions struct {
 
 // RmPlan removes the project's stopped service containers (and with Stop
 // the running ones, stopped first), one-off containers excluded, as Docker
-// Compose's rm does. Like DownPlan it reads only the observed state.
+// Compose's rm does. Like DownPlan it reads only the observed state, and
+// removes dependents before their dependencies (as read from the depends_on
+// labels), so that with Stop a service is stopped before what it uses.
 func RmPlan(obs *Observed, opts RmOptions) *Plan {
 	b := &builder{plan: &Plan{FormatVersion: FormatVersion, Project: obs.Project, Fingerprint: obs.Fingerprint(), Observed: obs.Summary(), Steps: []Step{}}}
+	byService := map[string][]Container{}
+	dependents := map[string][]string{}
 	for _, c := range obs.Containers {
 		switch {
 		case c.OneOff,
@@ -31,8 +38,23 @@ func RmPlan(obs *Observed, opts RmOptions) *Plan {
 			running(c.State) && !opts.Stop:
 			continue
 		}
-		b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: c.Service, Name: c.Name, OldID: c.ID,
-			RemoveVolumes: opts.Volumes, Reasons: []Reason{{Code: Requested}}})
+		byService[c.Service] = append(byService[c.Service], c)
+		for _, e := range strings.Split(c.Labels[LabelDependsOn], ",") {
+			if dep, _, _ := strings.Cut(e, ":"); dep != "" {
+				dependents[dep] = append(dependents[dep], c.Service)
+			}
+		}
+	}
+	visit := inDependencyOrder(dependents, func(svc string, after []int) []int {
+		var steps []int
+		for _, c := range byService[svc] {
+			steps = append(steps, b.add(Step{Resource: "container:" + c.Name, Action: Remove, Service: svc, Name: c.Name, OldID: c.ID,
+				After: after, RemoveVolumes: opts.Volumes, Reasons: []Reason{{Code: Requested}}}))
+		}
+		return steps
+	})
+	for _, svc := range sortedKeys(byService) {
+		visit(svc)
 	}
 	return b.plan
 }

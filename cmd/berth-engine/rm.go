@@ -26,7 +26,8 @@ type rmOptions struct {
 const rmHelp = `Remove the project's stopped service containers.
 
 Only stopped containers are removed (the named services', or all), unless
---stop, which stops the running ones first. Anonymous volumes are kept
+--stop, which stops the running ones first, dependents before the services
+they depend on. Anonymous volumes are kept
 unless --volumes; named volumes and networks are never removed ("berth down"
 removes networks). With the compose files at hand, containers of services no
 longer in them (orphans) are left alone, as Docker Compose does; "berth
