@@ -17,16 +17,7 @@ func TestBuildCLI(t *testing.T) {
 	needDocker(t)
 	project := "berthe2ebuild" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 	dir := t.TempDir()
-	ctxDir := filepath.Join(dir, "app")
-	if err := os.MkdirAll(ctxDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	gb := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(ctxDir, "app"), "./testdata/e2e/app")
-	gb.Dir = "../.."
-	gb.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := gb.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	appContext(t, dir)
 	files := map[string]string{
 		"compose.yaml":      "services:\n  web:\n    build: ./app\n    command: [\"web\"]\n",
 		"app/Dockerfile":    "FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n",
@@ -96,4 +87,22 @@ func TestBuildCLI(t *testing.T) {
 	if err := exec.Command("docker", "image", "inspect", image).Run(); err == nil {
 		t.Errorf("image %s still present after down --rmi local", image)
 	}
+}
+
+// appContext makes dir/app a build context holding the static test program
+// (testdata/e2e/app) built for Linux, the content of the test images: no
+// registry is reachable, so the tests build their images from it.
+func appContext(t *testing.T, dir string) string {
+	t.Helper()
+	ctxDir := filepath.Join(dir, "app")
+	if err := os.MkdirAll(ctxDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gb := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(ctxDir, "app"), "./testdata/e2e/app")
+	gb.Dir = "../.."
+	gb.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if out, err := gb.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return ctxDir
 }

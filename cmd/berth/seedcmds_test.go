@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -19,16 +18,7 @@ func TestSeedTutorialCommands(t *testing.T) {
 	needDocker(t)
 	project := "berthe2eseed" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 	dir := t.TempDir()
-	ctxDir := filepath.Join(dir, "app")
-	if err := os.MkdirAll(ctxDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	gb := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(ctxDir, "app"), "./testdata/e2e/app")
-	gb.Dir = "../.."
-	gb.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
-	if out, err := gb.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	appContext(t, dir)
 	jobImage := project + "-job:1"
 	webImage := project + "-web"
 	files := map[string]string{
