@@ -206,6 +206,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		}
 	}
 	svcSteps := map[string][]int{}
+	svcWaits := map[string][]Wait{}
 	for _, name := range transform.ServiceOrder(q) {
 		s := q.Services[name]
 		imageRef := ImageRef(q.Name, s)
@@ -237,6 +238,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			}
 			waits = append(waits, Wait{Service: dep, Condition: condition(d), Required: d.Required})
 		}
+		svcWaits[name] = waits
 		// Two containers with one number (an interrupted recreate): keep
 		// one, remove the others before anything is created in their place.
 		byNumber := map[int][]Container{}
@@ -303,7 +305,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		}
 	}
 
-	b.restartDependents(q, byService, svcSteps)
+	b.stopDependents(q, byService, svcSteps, svcWaits)
 
 	if opts.Wait {
 		for _, name := range transform.ServiceOrder(q) {

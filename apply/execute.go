@@ -188,6 +188,8 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		return x.start(ctx, s, s.OldID, start)
 	case Restart:
 		return x.restart(ctx, s, start)
+	case Stop:
+		return x.stop(ctx, s, start)
 	case Remove:
 		x.event(s.Resource, "Removing", 0, "")
 		if err := x.stopRemoveWith(ctx, s.OldID, s.RemoveVolumes); err != nil {

@@ -229,7 +229,7 @@ func (p *Plan) Validate() error {
 			if s.Build == nil {
 				return fmt.Errorf("plan step %d has no build spec", s.ID)
 			}
-		case Pull, Start, Restart, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
+		case Pull, Start, Restart, Stop, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
 		default:
 			return fmt.Errorf("plan step %d: unknown action %q", s.ID, s.Action)
 		}

@@ -73,7 +73,7 @@ func ReadFile(path string) (*Plan, error) {
 
 var symbols = map[Action]string{
 	Create: "+", CreateNetwork: "+", CreateVolume: "+", Pull: "+",
-	Recreate: "~", Start: ">", Restart: ">",
+	Recreate: "~", Start: ">", Restart: ">", Stop: "|",
 	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
 	Build: "+", RemoveImage: "-",
 }

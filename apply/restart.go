@@ -11,14 +11,18 @@ import (
 	"github.com/docker/docker/api/types/container"
 )
 
-// Restart stops a container and starts it again (berth restart, and the
-// dependents of a recreated service that declare depends_on restart: true).
+// Restart stops a container and starts it again (berth restart).
 const Restart Action = "restart"
+
+// Stop stops a container and leaves it: a dependent with depends_on
+// restart: true, while its dependency is recreated (a Start step follows).
+const Stop Action = "stop"
 
 // Reasons for a restart.
 const (
-	// DependencyRecreated: a depends_on dependency with restart: true is
-	// recreated; Reason.New names it.
+	// DependencyRecreated: a dependency is recreated (depends_on with
+	// restart: true, or a network_mode/volumes_from reference); Reason.New
+	// names it.
 	DependencyRecreated ReasonCode = "dependency_recreated"
 	// Requested: berth restart named the service (or restarts them all).
 	Requested ReasonCode = "requested"
@@ -32,13 +36,19 @@ func (r Reason) text() string {
 	return string(r.Code)
 }
 
-// restartDependents adds a Restart step for every container of a service
-// that depends with restart: true on a service being recreated, unless that
-// container already has a step of its own (it is then created, recreated or
-// started after its dependency anyway). Docker Compose does the same: the
-// dependents of a recreated service are stopped and started again, so that
-// they reconnect to the new container.
-func (b *builder) restartDependents(q *types.Project, byService map[string][]Container, svcSteps map[string][]int) {
+// stopDependents stops, before a service is recreated, every running
+// container of a service that depends on it with restart: true, and starts
+// it again once the service is recreated (and its depends_on conditions
+// hold), as Docker Compose does: a dependent must not run against a
+// dependency that is going away. A container that has a step of its own
+// (it is created, recreated, started or removed) is left to that step. A
+// container that is not running and has no step is a one-shot that
+// completed: starting it would run it again.
+//
+// The stop steps go right before the first recreate of the dependencies
+// (step IDs are renumbered so that every step still waits only for steps
+// before it); the recreates wait for them. The start steps go last.
+func (b *builder) stopDependents(q *types.Project, byService map[string][]Container, svcSteps map[string][]int, waits map[string][]Wait) {
 	recreated := map[string][]int{} // service -> its recreate steps
 	hasStep := map[string]bool{}    // container name -> has a step
 	for _, s := range b.plan.Steps {
@@ -52,34 +62,101 @@ func (b *builder) restartDependents(q *types.Project, byService map[string][]Con
 	if len(recreated) == 0 {
 		return
 	}
+	type dependent struct {
+		c      Container
+		deps   []string // the recreated services it depends on with restart: true
+		before int      // the first recreate step of those
+		stop   int      // its stop step, once numbered
+	}
+	var stops []*dependent
 	for _, name := range sortedKeys(q.Services) {
 		s := q.Services[name]
 		var deps []string
-		var after []int
+		before := 0
 		for _, dep := range sortedKeys(s.DependsOn) {
 			if d := s.DependsOn[dep]; d.Restart && len(recreated[dep]) > 0 {
 				deps = append(deps, dep)
-				after = append(after, svcSteps[dep]...)
+				if before == 0 || recreated[dep][0] < before {
+					before = recreated[dep][0]
+				}
 			}
 		}
 		if len(deps) == 0 {
 			continue
 		}
-		slices.Sort(after)
 		for _, c := range byService[name] {
-			if hasStep[c.Name] || c.Number < 1 || c.Number > scaleOf(s) {
+			if hasStep[c.Name] || c.State != "running" || c.Number < 1 || c.Number > scaleOf(s) {
 				continue
 			}
-			var reasons []Reason
-			for _, dep := range deps {
-				reasons = append(reasons, Reason{Code: DependencyRecreated, New: dep})
-			}
-			svcSteps[name] = append(svcSteps[name], b.add(Step{
-				Resource: "container:" + c.Name, Action: Restart, Service: name, Name: c.Name, OldID: c.ID,
-				After: slices.Compact(after), Reasons: reasons,
-			}))
+			stops = append(stops, &dependent{c: c, deps: deps, before: before})
 		}
 	}
+	if len(stops) == 0 {
+		return
+	}
+
+	// Renumber the plan with the stop steps inserted.
+	old := b.plan.Steps
+	newID := make([]int, len(old)+1) // old step ID -> new
+	steps := make([]Step, 0, len(old)+2*len(stops))
+	renumber := func(ids []int) []int {
+		var out []int
+		for _, id := range ids {
+			out = append(out, newID[id])
+		}
+		return out
+	}
+	for _, s := range old {
+		for _, d := range stops {
+			if d.before != s.ID {
+				continue
+			}
+			// The stop waits for what the recreate waits for (images,
+			// networks): the dependent goes down when its dependency does,
+			// not while an image is still building.
+			d.stop = len(steps) + 1
+			steps = append(steps, Step{ID: d.stop, Resource: "container:" + d.c.Name, Action: Stop, Actions: wireActions(Stop),
+				Service: d.c.Service, Name: d.c.Name, OldID: d.c.ID, After: renumber(s.After), Reasons: dependencyReasons(d.deps)})
+		}
+		newID[s.ID] = len(steps) + 1
+		s.ID, s.After = newID[s.ID], renumber(s.After)
+		steps = append(steps, s)
+	}
+	for _, d := range stops {
+		for _, dep := range d.deps {
+			for _, r := range recreated[dep] {
+				st := &steps[newID[r]-1]
+				st.After = append(st.After, d.stop)
+				slices.Sort(st.After)
+				st.After = slices.Compact(st.After)
+			}
+		}
+	}
+	b.plan.Steps = steps
+	for svc, ids := range svcSteps {
+		svcSteps[svc] = renumber(ids)
+	}
+
+	for _, d := range stops {
+		after := []int{d.stop}
+		for _, dep := range d.deps {
+			after = append(after, svcSteps[dep]...)
+		}
+		slices.Sort(after)
+		svc := d.c.Service
+		svcSteps[svc] = append(svcSteps[svc], b.add(Step{
+			Resource: "container:" + d.c.Name, Action: Start, Service: svc, Name: d.c.Name, OldID: d.c.ID,
+			After: slices.Compact(after), Waits: waits[svc], Reasons: dependencyReasons(d.deps),
+		}))
+	}
+}
+
+func dependencyReasons(deps []string) []Reason {
+	var out []Reason
+	for _, dep := range deps {
+		out = append(out, Reason{Code: DependencyRecreated, New: dep})
+	}
+	return out
 }
 
 // RestartOptions change what RestartPlan restarts.
@@ -160,6 +237,16 @@ func RestartPlan(obs *Observed, opts RestartOptions) (*Plan, error) {
 		visit(svc)
 	}
 	return b.plan, nil
+}
+
+// stop stops the container of a Stop step.
+func (x *executor) stop(ctx context.Context, s Step, began time.Time) error {
+	x.event(s.Resource, "Stopping", 0, "")
+	if err := x.d.ContainerStop(ctx, s.OldID, container.StopOptions{Timeout: s.Timeout}); err != nil {
+		return fmt.Errorf("stopping container %s: %w", s.Name, err)
+	}
+	x.event(s.Resource, "Stopped", time.Since(began), "")
+	return nil
 }
 
 // restart stops the container (within the step's timeout) and starts it

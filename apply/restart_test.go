@@ -7,36 +7,103 @@ import (
 	"testing"
 )
 
-func TestDiffRestartsDependentsOfRecreatedService(t *testing.T) {
+func TestDiffStopsDependentsOfRecreatedService(t *testing.T) {
 	compose := strings.Replace(shopCompose, "        condition: service_healthy\n", "        condition: service_healthy\n        restart: true\n", 1)
 	obs := converged(t, mustDiff(t, loadProject(t, compose), &Observed{Project: "shop", Images: images()}, Options{}), &Observed{Project: "shop", Images: images()})
+	redisChanged := func(c string) string {
+		return strings.Replace(c, "REDIS_PASSWORD: ${REDIS_PASSWORD}\n    healthcheck", "REDIS_PASSWORD: ${REDIS_PASSWORD}\n      MAXMEM: 1g\n    healthcheck", 1)
+	}
 
-	// redis changes: it is recreated and web, which depends on it with
-	// restart: true, is restarted after it.
-	changed := loadProject(t, strings.Replace(compose, "REDIS_PASSWORD: ${REDIS_PASSWORD}\n    healthcheck", "REDIS_PASSWORD: ${REDIS_PASSWORD}\n      MAXMEM: 1g\n    healthcheck", 1))
-	plan := mustDiff(t, changed, obs, Options{})
+	// redis changes: web, which depends on it with restart: true, is
+	// stopped before redis is recreated and started after, once redis is
+	// healthy again.
+	plan := mustDiff(t, loadProject(t, redisChanged(compose)), obs, Options{})
 	got := summary(plan)
 	want := []string{
+		"stop container:shop-web-1 dependency_recreated",
 		"recreate container:shop-redis-1 config_changed services.redis.environment.MAXMEM",
-		"restart container:shop-web-1 dependency_recreated",
+		"start container:shop-web-1 dependency_recreated",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("plan %v, want %v", got, want)
 	}
-	if plan.Steps[1].OldID == "" || !slices.Contains(plan.Steps[1].After, plan.Steps[0].ID) {
-		t.Errorf("restart step %+v does not follow the recreate", plan.Steps[1])
+	if err := plan.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	stop, recreate, start := plan.Steps[0], plan.Steps[1], plan.Steps[2]
+	webID := obs.Containers[slices.IndexFunc(obs.Containers, func(c Container) bool { return c.Name == "shop-web-1" })].ID
+	if stop.OldID != webID || start.OldID != webID {
+		t.Errorf("stop %q and start %q do not name web's container %q", stop.OldID, start.OldID, webID)
+	}
+	if !slices.Contains(recreate.After, stop.ID) {
+		t.Errorf("recreate %v does not wait for the stop (step %d)", recreate.After, stop.ID)
+	}
+	if !slices.Contains(start.After, recreate.ID) || !slices.Contains(start.After, stop.ID) {
+		t.Errorf("start %v does not wait for the stop and the recreate", start.After)
+	}
+	if !slices.Equal(start.Waits, []Wait{{Service: "redis", Condition: "service_healthy", Required: true}}) {
+		t.Errorf("start waits %+v, want redis healthy", start.Waits)
+	}
+	if !slices.Equal(stop.Actions, []string{"stop"}) || !slices.Equal(start.Actions, []string{"start"}) {
+		t.Errorf("wire actions %q, %q", stop.Actions, start.Actions)
 	}
 	var buf bytes.Buffer
 	if err := WriteHuman(&buf, plan); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "> container:shop-web-1    restart (dependency redis recreated)") {
-		t.Errorf("human plan does not say why web restarts:\n%s", buf.String())
+	for _, line := range []string{
+		"| container:shop-web-1    stop (dependency redis recreated)",
+		"> container:shop-web-1    start (dependency redis recreated)",
+	} {
+		if !strings.Contains(buf.String(), line) {
+			t.Errorf("human plan has no line %q:\n%s", line, buf.String())
+		}
+	}
+	buf.Reset()
+	if err := WriteJSON(&buf, plan); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadJSON(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(summary(back), want) || back.Steps[0].Action != Stop {
+		t.Errorf("plan read back from JSON: %v", summary(back))
+	}
+
+	// berth killed after the stop: web is down, redis not yet recreated.
+	// The next plan recreates redis and starts web after it.
+	stopped := *obs
+	stopped.Containers = slices.Clone(obs.Containers)
+	for i := range stopped.Containers {
+		if stopped.Containers[i].ID == webID {
+			stopped.Containers[i].State, stopped.Containers[i].ExitCode = "exited", 143
+		}
+	}
+	plan = mustDiff(t, loadProject(t, redisChanged(compose)), &stopped, Options{})
+	if got := summary(plan); !slices.Equal(got, []string{
+		"recreate container:shop-redis-1 config_changed services.redis.environment.MAXMEM",
+		"start container:shop-web-1 not_running state",
+	}) || !slices.Contains(plan.Steps[1].After, plan.Steps[0].ID) {
+		t.Errorf("plan after a kill between the stop and the recreate: %v (start after %v)", got, plan.Steps[1].After)
+	}
+	// Killed after the recreate: only the start is left.
+	plan = mustDiff(t, loadProject(t, compose), &stopped, Options{})
+	if got := summary(plan); !slices.Equal(got, []string{"start container:shop-web-1 not_running state"}) {
+		t.Errorf("plan after a kill between the recreate and the start: %v", got)
+	}
+
+	// web is recreated too: its recreate follows redis's, nothing else.
+	both := strings.Replace(redisChanged(compose), "GREETING: hello", "GREETING: hi", 1)
+	if got := summary(mustDiff(t, loadProject(t, both), obs, Options{})); !slices.Equal(got, []string{
+		"recreate container:shop-redis-1 config_changed services.redis.environment.MAXMEM",
+		"recreate container:shop-web-1 config_changed services.web.environment.GREETING",
+	}) {
+		t.Errorf("plan when both change: %v", got)
 	}
 
 	// Without restart: true nothing happens to web.
-	plain := loadProject(t, strings.Replace(shopCompose, "REDIS_PASSWORD: ${REDIS_PASSWORD}\n    healthcheck", "REDIS_PASSWORD: ${REDIS_PASSWORD}\n      MAXMEM: 1g\n    healthcheck", 1))
-	if got := summary(mustDiff(t, plain, obs, Options{})); len(got) != 1 {
+	if got := summary(mustDiff(t, loadProject(t, redisChanged(shopCompose)), obs, Options{})); len(got) != 1 {
 		t.Errorf("plan without restart: true %v, want only the recreate", got)
 	}
 }
@@ -122,5 +189,79 @@ func TestRestartPlan(t *testing.T) {
 	}
 	if _, err := RestartPlan(restartObserved(), RestartOptions{Services: []string{"nope"}}); err == nil || !strings.Contains(err.Error(), `service "nope" has no container`) {
 		t.Errorf("unknown service: %v", err)
+	}
+}
+
+func TestDiffStopsDependentsOfSeveralRecreatedServices(t *testing.T) {
+	compose := `name: shop
+services:
+  a:
+    image: berth-e2e-app:test
+    environment: {GEN: "1"}
+  b:
+    image: berth-e2e-app:test
+    environment: {GEN: "1"}
+    depends_on: [a]
+  both:
+    image: berth-e2e-app:test
+    depends_on:
+      a: {condition: service_started, restart: true}
+      b: {condition: service_started, restart: true}
+  onb:
+    image: berth-e2e-app:test
+    scale: 2
+    depends_on:
+      b: {condition: service_started, restart: true}
+  plain:
+    image: berth-e2e-app:test
+    depends_on: [a, b]
+`
+	empty := &Observed{Project: "shop", Images: images()}
+	obs := converged(t, mustDiff(t, loadProject(t, compose), empty, Options{}), empty)
+	for i := range obs.Containers { // converged numbers every replica 1
+		if obs.Containers[i].Name == "shop-onb-2" {
+			obs.Containers[i].Number = 2
+		}
+	}
+	changed := strings.ReplaceAll(compose, `GEN: "1"`, `GEN: "2"`)
+	changed = strings.Replace(changed, "services:\n", "networks:\n  extra: {}\nservices:\n", 1)
+	changed = strings.Replace(changed, "  a:\n    image: berth-e2e-app:test\n", "  a:\n    image: berth-e2e-app:test\n    networks: [default, extra]\n", 1)
+	plan := mustDiff(t, loadProject(t, changed), obs, Options{})
+	if err := plan.Validate(); err != nil {
+		t.Fatalf("%v\n%v", err, summary(plan))
+	}
+	got := summary(plan)
+	want := []string{
+		"create-network network:shop_extra missing",
+		"stop container:shop-both-1 dependency_recreated dependency_recreated",
+		"recreate container:shop-a-1 config_changed services.a.environment.GEN network_changed services.a.networks",
+		"stop container:shop-onb-1 dependency_recreated",
+		"stop container:shop-onb-2 dependency_recreated",
+		"recreate container:shop-b-1 config_changed services.b.environment.GEN",
+		"start container:shop-both-1 dependency_recreated dependency_recreated",
+		"start container:shop-onb-1 dependency_recreated",
+		"start container:shop-onb-2 dependency_recreated",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("plan\n%v\nwant\n%v", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	byName := func(action Action, name string) Step {
+		return plan.Steps[slices.IndexFunc(plan.Steps, func(s Step) bool { return s.Action == action && s.Name == name })]
+	}
+	a, b := byName(Recreate, "shop-a-1"), byName(Recreate, "shop-b-1")
+	net := byName(CreateNetwork, "shop_extra")
+	if !slices.Contains(a.After, net.ID) || !slices.Contains(byName(Stop, "shop-both-1").After, net.ID) {
+		t.Errorf("a's recreate %v and both's stop %v do not both wait for the network %d", a.After, byName(Stop, "shop-both-1").After, net.ID)
+	}
+	if !slices.Contains(b.After, a.ID) {
+		t.Errorf("b's recreate %v does not follow a's (%d) after renumbering", b.After, a.ID)
+	}
+	for name, deps := range map[string][]Step{"shop-both-1": {a, b}, "shop-onb-1": {b}, "shop-onb-2": {b}} {
+		stop, start := byName(Stop, name), byName(Start, name)
+		for _, r := range deps {
+			if !slices.Contains(r.After, stop.ID) || !slices.Contains(start.After, r.ID) {
+				t.Errorf("%s: recreate %s waits for %v, start waits for %v; want stop %d → recreate %d → start", name, r.Name, r.After, start.After, stop.ID, r.ID)
+			}
+		}
 	}
 }
