@@ -14,7 +14,7 @@ import (
 // refsE2ECompose: web shares db's network namespace (it reaches kv on
 // 127.0.0.1, which only works inside db's namespace), reader mounts db's
 // volumes, side does both with a container outside the project, and cache
-// restarts when db is recreated (restart: true).
+// is stopped while db is recreated and started after (restart: true).
 const refsE2ECompose = `services:
   db:
     image: berth-e2e-app:test
@@ -114,10 +114,11 @@ func TestE2EServiceReferencesAndRestart(t *testing.T) {
 	changed := pr.load(strings.Replace(refsE2ECompose, `GEN: "1"`, `GEN: "2"`, 1))
 	plan := pr.plan(changed)
 	want := []string{
+		"stop container:" + name("cache") + " dependency_recreated",
 		"recreate container:" + name("db") + " config_changed services.db.environment.GEN",
 		"recreate container:" + name("reader") + " dependency_recreated",
 		"recreate container:" + name("web") + " dependency_recreated",
-		"restart container:" + name("cache") + " dependency_recreated",
+		"start container:" + name("cache") + " dependency_recreated",
 	}
 	if got := summary(plan); !slices.Equal(got, want) {
 		t.Fatalf("plan after db changed: %v, want %v", got, want)
@@ -132,6 +133,14 @@ func TestE2EServiceReferencesAndRestart(t *testing.T) {
 	cacheAfter := inspect(t, d, name("cache"))
 	if cacheAfter.ID != cacheBefore.ID || cacheAfter.State.StartedAt == cacheBefore.State.StartedAt || !cacheAfter.State.Running {
 		t.Errorf("cache not restarted in place: id %.12s→%.12s, started %s→%s", cacheBefore.ID, cacheAfter.ID, cacheBefore.State.StartedAt, cacheAfter.State.StartedAt)
+	}
+	// cache was down while db was replaced: stopped before db's new
+	// container was created, started after it started.
+	stopped, created := engineTime(t, cacheAfter.State.FinishedAt), engineTime(t, db2.Created)
+	dbStarted, cacheStarted := engineTime(t, db2.State.StartedAt), engineTime(t, cacheAfter.State.StartedAt)
+	if !stopped.After(engineTime(t, cacheBefore.State.StartedAt)) || !stopped.Before(created) || !cacheStarted.After(dbStarted) {
+		t.Errorf("cache stopped %s, db created %s, db started %s, cache started %s: want stop < create < db start < cache start",
+			cacheAfter.State.FinishedAt, db2.Created, db2.State.StartedAt, cacheAfter.State.StartedAt)
 	}
 	if plan := pr.plan(changed); !plan.Empty() {
 		t.Fatalf("plan after the second apply is not empty: %v", summary(plan))
@@ -169,6 +178,16 @@ func TestE2EServiceReferencesAndRestart(t *testing.T) {
 	if db3.ID != db2.ID || db3.State.StartedAt == db2.State.StartedAt || !db3.State.Running || cache3.State.StartedAt == cacheAfter.State.StartedAt {
 		t.Errorf("restart: db %.12s started %s→%s, cache started %s→%s", db3.ID, db2.State.StartedAt, db3.State.StartedAt, cacheAfter.State.StartedAt, cache3.State.StartedAt)
 	}
+}
+
+// engineTime parses a timestamp of docker inspect.
+func engineTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Fatalf("engine timestamp %q: %v", s, err)
+	}
+	return v
 }
 
 // startOutside runs a kv container that belongs to no project, for
