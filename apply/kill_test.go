@@ -27,7 +27,8 @@ import (
 // killCompose is six services over two networks and a named volume, with
 // healthchecks and depends_on chains, so that an apply has many points to be
 // killed at: networks and volume created, containers created but not
-// started, started but not healthy, dependents waiting.
+// started, started but not healthy, dependents waiting, and proxy stopped
+// while api is recreated (restart: true).
 const killCompose = `services:
   db:
     image: berth-e2e-app:test
@@ -89,6 +90,7 @@ const killCompose = `services:
     depends_on:
       api:
         condition: service_healthy
+        restart: true
     healthcheck:
       test: ["CMD", "/app", "probe", "tcp", "127.0.0.1:80"]
       interval: 500ms
@@ -513,6 +515,38 @@ func TestE2EKillDuringRecreate(t *testing.T) {
 			}
 		}
 		kp.assertConverged("recreate interrupted with the replacement " + state)
+		if t.Failed() {
+			return
+		}
+	}
+
+	// Only api changes: proxy (restart: true) is stopped before api is
+	// recreated and started after. Killed with proxy stopped, before and
+	// after api's recreate, the next apply starts it.
+	proxy := "container:" + kp.name + "-proxy-1"
+	for _, c := range []struct {
+		what   string
+		killAt func(e progressEvent) bool
+	}{
+		{"after proxy stopped", func(e progressEvent) bool { return e.Resource == proxy && e.Status == "Stopped" }},
+		{"after api was recreated, proxy stopped", func(e progressEvent) bool {
+			return e.Resource == "container:"+kp.name+"-api-1" && e.Status == "Recreated"
+		}},
+	} {
+		apiGen++
+		kp.setGen(gen, apiGen)
+		seen := kp.applyKilled(func(_ int, e progressEvent) bool { return c.killAt(e) }, nil)
+		if !slices.ContainsFunc(seen, func(e progressEvent) bool { return e.Resource == proxy && e.Status == "Stopped" }) {
+			t.Errorf("killed %s: proxy was not stopped first; events %v", c.what, seen)
+		}
+		// The next plan shows the start that did not happen.
+		_, out := kp.run("plan")
+		if !slices.ContainsFunc(strings.Split(out, "\n"), func(l string) bool {
+			return strings.Contains(l, proxy+" ") && strings.HasSuffix(strings.TrimSpace(l), " start")
+		}) {
+			t.Errorf("killed %s: the next plan does not start proxy:\n%s", c.what, out)
+		}
+		kp.assertConverged("killed " + c.what)
 		if t.Failed() {
 			return
 		}
