@@ -64,7 +64,9 @@ type BuildSpec struct {
 // ID, the container is kept as it is (and started when Start is set),
 // since its image did not change. Without it, `apply --build` would
 // recreate every container of a rebuilt service even when the build came
-// out of the cache.
+// out of the cache. On the stop and start of a depends_on restart: true
+// dependent, it is the check of the dependency's recreate: both are
+// skipped when that recreate is.
 type ImageCheck struct {
 	Ref   string `json:"ref"`
 	ID    string `json:"id"`
@@ -464,6 +466,19 @@ func (x *executor) pullImage(ctx context.Context, s Step, began time.Time) error
 // kept its ID.
 func (x *executor) keepUnchanged(ctx context.Context, s Step, began time.Time) (bool, error) {
 	c := s.IfImageChanged
+	if unchanged, err := x.imageUnchanged(ctx, c); !unchanged || err != nil {
+		return false, err
+	}
+	x.event(s.Resource, "Unchanged", time.Since(began), "image "+short(strings.TrimPrefix(c.ID, "sha256:"))+" did not change")
+	if c.Start {
+		return true, x.start(ctx, s, s.OldID, began)
+	}
+	return true, nil
+}
+
+// imageUnchanged reports whether the image c checks still has its ID after
+// the plan's builds and pulls (false when c is nil).
+func (x *executor) imageUnchanged(ctx context.Context, c *ImageCheck) (bool, error) {
 	if c == nil {
 		return false, nil
 	}
@@ -474,14 +489,7 @@ func (x *executor) keepUnchanged(ctx context.Context, s Step, began time.Time) (
 			return false, err
 		}
 	}
-	if id != c.ID {
-		return false, nil
-	}
-	x.event(s.Resource, "Unchanged", time.Since(began), "image "+short(strings.TrimPrefix(id, "sha256:"))+" did not change")
-	if c.Start {
-		return true, x.start(ctx, s, s.OldID, began)
-	}
-	return true, nil
+	return id == c.ID, nil
 }
 
 // withImageLabel returns cfg with the com.docker.compose.image label of an

@@ -185,10 +185,16 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		x.event(s.Resource, "Recreated", time.Since(start), "")
 		return x.start(ctx, s, id, start)
 	case Start:
+		if kept, err := x.dependencyKept(ctx, s, start); kept || err != nil {
+			return err
+		}
 		return x.start(ctx, s, s.OldID, start)
 	case Restart:
 		return x.restart(ctx, s, start)
 	case Stop:
+		if kept, err := x.dependencyKept(ctx, s, start); kept || err != nil {
+			return err
+		}
 		return x.stop(ctx, s, start)
 	case Remove:
 		x.event(s.Resource, "Removing", 0, "")

@@ -67,6 +67,7 @@ func (b *builder) stopDependents(q *types.Project, byService map[string][]Contai
 		deps   []string // the recreated services it depends on with restart: true
 		before int      // the first recreate step of those
 		stop   int      // its stop step, once numbered
+		check  *ImageCheck
 	}
 	var stops []*dependent
 	for _, name := range sortedKeys(q.Services) {
@@ -84,11 +85,12 @@ func (b *builder) stopDependents(q *types.Project, byService map[string][]Contai
 		if len(deps) == 0 {
 			continue
 		}
+		check := commonImageCheck(b.plan.Steps, deps, recreated)
 		for _, c := range byService[name] {
 			if hasStep[c.Name] || c.State != "running" || c.Number < 1 || c.Number > scaleOf(s) {
 				continue
 			}
-			stops = append(stops, &dependent{c: c, deps: deps, before: before})
+			stops = append(stops, &dependent{c: c, deps: deps, before: before, check: check})
 		}
 	}
 	if len(stops) == 0 {
@@ -116,7 +118,7 @@ func (b *builder) stopDependents(q *types.Project, byService map[string][]Contai
 			// not while an image is still building.
 			d.stop = len(steps) + 1
 			steps = append(steps, Step{ID: d.stop, Resource: "container:" + d.c.Name, Action: Stop, Actions: wireActions(Stop),
-				Service: d.c.Service, Name: d.c.Name, OldID: d.c.ID, After: renumber(s.After), Reasons: dependencyReasons(d.deps)})
+				Service: d.c.Service, Name: d.c.Name, OldID: d.c.ID, After: renumber(s.After), Reasons: dependencyReasons(d.deps), IfImageChanged: d.check})
 		}
 		newID[s.ID] = len(steps) + 1
 		s.ID, s.After = newID[s.ID], renumber(s.After)
@@ -146,9 +148,27 @@ func (b *builder) stopDependents(q *types.Project, byService map[string][]Contai
 		svc := d.c.Service
 		svcSteps[svc] = append(svcSteps[svc], b.add(Step{
 			Resource: "container:" + d.c.Name, Action: Start, Service: svc, Name: d.c.Name, OldID: d.c.ID,
-			After: slices.Compact(after), Waits: waits[svc], Reasons: dependencyReasons(d.deps),
+			After: slices.Compact(after), Waits: waits[svc], Reasons: dependencyReasons(d.deps), IfImageChanged: d.check,
 		}))
 	}
+}
+
+// commonImageCheck returns the image check that every recreate of deps
+// carries, when they all depend on one image that the plan builds or pulls
+// (the dependent is then stopped and started only if that image changes),
+// or nil.
+func commonImageCheck(steps []Step, deps []string, recreated map[string][]int) *ImageCheck {
+	var check *ImageCheck
+	for _, dep := range deps {
+		for _, id := range recreated[dep] {
+			c := steps[id-1].IfImageChanged
+			if c == nil || check != nil && (c.Ref != check.Ref || c.ID != check.ID) {
+				return nil
+			}
+			check = &ImageCheck{Ref: c.Ref, ID: c.ID}
+		}
+	}
+	return check
 }
 
 func dependencyReasons(deps []string) []Reason {
@@ -247,6 +267,18 @@ func (x *executor) stop(ctx context.Context, s Step, began time.Time) error {
 	}
 	x.event(s.Resource, "Stopped", time.Since(began), "")
 	return nil
+}
+
+// dependencyKept reports whether the stop or start of a restart: true
+// dependent is skipped: the recreate of its dependency is conditional on an
+// image that a build or pull left unchanged, so that recreate is skipped.
+func (x *executor) dependencyKept(ctx context.Context, s Step, began time.Time) (bool, error) {
+	c := s.IfImageChanged
+	if unchanged, err := x.imageUnchanged(ctx, c); !unchanged || err != nil {
+		return false, err
+	}
+	x.event(s.Resource, "Running", time.Since(began), "image "+short(strings.TrimPrefix(c.ID, "sha256:"))+" of its dependency did not change")
+	return true, nil
 }
 
 // restart stops the container (within the step's timeout) and starts it

@@ -2,9 +2,12 @@ package apply
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/docker/docker/api/types/container"
 )
 
 func TestDiffStopsDependentsOfRecreatedService(t *testing.T) {
@@ -262,6 +265,61 @@ services:
 			if !slices.Contains(r.After, stop.ID) || !slices.Contains(start.After, r.ID) {
 				t.Errorf("%s: recreate %s waits for %v, start waits for %v; want stop %d → recreate %d → start", name, r.Name, r.After, start.After, stop.ID, r.ID)
 			}
+		}
+	}
+}
+
+// fakeStops is fakeImages that also stops and starts containers.
+type fakeStops struct {
+	*fakeImages
+	calls []string
+}
+
+func (f *fakeStops) ContainerStop(_ context.Context, id string, _ container.StopOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "stop "+id)
+	return nil
+}
+
+func (f *fakeStops) ContainerStart(_ context.Context, id string, _ container.StartOptions) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "start "+id)
+	return nil
+}
+
+func TestStopDependentsOnlyWhenPulledImageChanges(t *testing.T) {
+	compose := strings.Replace(shopCompose, "        condition: service_healthy\n", "        condition: service_started\n        restart: true\n", 1)
+	compose = strings.Replace(compose, "  web:\n    image: berth-e2e-app:test\n", "  web:\n    image: berth-e2e-web:test\n", 1)
+	imgs := map[string]string{"berth-e2e-app:test": "sha256:aaaa", "berth-e2e-web:test": "sha256:cccc"}
+	obs := converged(t, mustDiff(t, loadProject(t, compose), &Observed{Project: "shop", Images: imgs}, Options{}), &Observed{Project: "shop", Images: imgs})
+	always := strings.Replace(compose, "  redis:\n    image: berth-e2e-app:test\n", "  redis:\n    image: berth-e2e-app:test\n    pull_policy: always\n", 1)
+	plan := mustDiff(t, loadProject(t, always), obs, Options{})
+	var stop, start Step
+	for _, s := range plan.Steps {
+		switch s.Action {
+		case Stop:
+			stop = s
+		case Start:
+			start = s
+		}
+	}
+	want := &ImageCheck{Ref: "berth-e2e-app:test", ID: "sha256:aaaa"}
+	if stop.IfImageChanged == nil || *stop.IfImageChanged != *want || start.IfImageChanged == nil || *start.IfImageChanged != *want {
+		t.Fatalf("stop and start of web not conditional on redis's image: %v, %+v, %+v", summary(plan), stop.IfImageChanged, start.IfImageChanged)
+	}
+	// The pull leaves the image as it was: web is neither stopped nor
+	// started. A new image: web is stopped before redis's replacement is
+	// created (the fake's create fails, so nothing starts).
+	for _, tc := range []struct {
+		id   string
+		want []string
+	}{{"sha256:aaaa", nil}, {"sha256:bbbb", []string{"stop " + stop.OldID}}} {
+		f := &fakeStops{fakeImages: &fakeImages{t: t, pullBody: `{"status":"Downloaded newer image"}`, ids: map[string]string{"berth-e2e-app:test": tc.id}}}
+		err := Execute(context.Background(), f, plan, ExecOptions{})
+		if !slices.Equal(f.calls, tc.want) || (err == nil) != (tc.want == nil) {
+			t.Errorf("image %s: calls %q, error %v; want calls %q", tc.id, f.calls, err, tc.want)
 		}
 	}
 }
