@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
 )
 
 // A network whose config-hash label (networkHash) differs from the file is
@@ -11,7 +13,10 @@ import (
 // older berth) is left as it is.
 
 // NetworkConflictError says a network must be recreated but containers
-// that the plan keeps are attached to it.
+// that berth does not stop are attached to it: another project's or
+// unlabelled containers, and the project's own that no service of the
+// files runs (one-off containers, orphans kept with --keep-orphans,
+// services of a disabled profile).
 type NetworkConflictError struct {
 	Network    string
 	Old, New   string // config hashes
@@ -19,17 +24,29 @@ type NetworkConflictError struct {
 }
 
 func (e *NetworkConflictError) Error() string {
-	return fmt.Sprintf("network %s: its configuration changed (config-hash %s → %s) and it must be recreated, but containers %s are attached to it; "+
-		"run \"berth down\" and then \"berth apply\" to recreate it with its containers", e.Network, short(e.Old), short(e.New), strings.Join(e.Containers, ", "))
+	return fmt.Sprintf("network %s: its configuration changed (config-hash %s → %s) and it must be recreated, but containers %s are attached to it "+
+		"and berth does not stop containers that no service of the project runs; disconnect or remove them, then run \"berth apply\" again",
+		e.Network, short(e.Old), short(e.New), strings.Join(e.Containers, ", "))
+}
+
+// detached is a container of the project that the plan takes off networks
+// that are recreated, to put it back on them afterwards.
+type detached struct {
+	running  bool     // it was running, so it is stopped first and started again
+	stop     int      // its stop step, 0 when it was not running
+	networks []string // the networks it is disconnected from
 }
 
 // recreateNetwork compares the observed network o with the file's network
 // (hash). It returns 0 when o is up to date (or carries no hash, so was not
 // created from a file that berth or Compose can compare). Otherwise it adds
-// the step that removes o and returns its ID, for the create step to follow;
-// a container the plan does not already remove and that is attached to o is
-// a conflict.
-func (b *builder) recreateNetwork(o Network, hash string, obs *Observed, after []int) (int, error) {
+// the steps that remove o and returns the ID of the last, for the create
+// step to follow. As in Docker Compose, the project's containers attached to
+// o are not recreated for it: each is stopped (if running) and disconnected
+// before o goes; the container loop of Diff connects them to the new network
+// and starts them again (see reattach). A container the plan removes anyway
+// needs neither; one that berth does not run is a conflict.
+func (b *builder) recreateNetwork(q *types.Project, o Network, hash string, obs *Observed, after []int) (int, error) {
 	old := o.Labels[LabelConfigHash]
 	if old == "" || old == hash {
 		return 0, nil
@@ -40,17 +57,77 @@ func (b *builder) recreateNetwork(o Network, hash string, obs *Observed, after [
 			removed[s.OldID] = true
 		}
 	}
-	var attached []string
+	var attached []Container
+	others := slices.Clone(o.Foreign)
 	for _, c := range obs.Containers {
-		if !removed[c.ID] && slices.Contains(c.Networks, o.Name) {
-			attached = append(attached, c.Name)
+		if removed[c.ID] || !slices.Contains(c.Networks, o.Name) {
+			continue
 		}
+		if _, enabled := q.Services[c.Service]; c.OneOff || !enabled {
+			others = append(others, c.Name)
+			continue
+		}
+		attached = append(attached, c)
 	}
-	if len(attached) > 0 {
-		return 0, &NetworkConflictError{Network: o.Name, Old: old, New: hash, Containers: attached}
+	if len(others) > 0 {
+		slices.Sort(others)
+		return 0, &NetworkConflictError{Network: o.Name, Old: old, New: hash, Containers: others}
 	}
-	return b.add(Step{Resource: "network:" + o.Name, Action: RemoveNetwork, Name: o.Name, OldID: o.ID, After: slices.Clone(after),
+	if b.detached == nil {
+		b.detached = map[string]*detached{}
+	}
+	why := []Reason{{Code: NetworkRecreated, New: o.Name}}
+	waits := slices.Clone(after)
+	for _, c := range attached {
+		d := b.detached[c.ID]
+		if d == nil {
+			d = &detached{running: c.State == "running"}
+			b.detached[c.ID] = d
+			if d.running {
+				d.stop = b.add(Step{Resource: "container:" + c.Name, Action: Stop, Service: c.Service, Name: c.Name, OldID: c.ID,
+					After: slices.Clone(after), Reasons: why})
+			}
+		}
+		dafter := slices.Clone(after)
+		if d.stop > 0 {
+			dafter = append(dafter, d.stop)
+		}
+		d.networks = append(d.networks, o.Name)
+		waits = append(waits, b.add(Step{Resource: "container:" + c.Name, Action: Disconnect, Service: c.Service, Name: c.Name, OldID: c.ID,
+			Endpoint: &EndpointSpec{Network: o.Name}, After: dafter, Reasons: why}))
+	}
+	return b.add(Step{Resource: "network:" + o.Name, Action: RemoveNetwork, Name: o.Name, OldID: o.ID, After: waits,
 		Reasons: []Reason{{Code: ConfigChanged, Field: "networks." + o.Key + " (config-hash)", Old: short(old), New: short(hash)}}}), nil
+}
+
+// reattach adds, for a container that recreateNetwork took off its
+// networks and that is not recreated, the steps that connect it to the new
+// networks with the endpoint settings of the file, then start it when it
+// was running (or must start anyway). after is what the container's steps
+// wait for (the create-network steps among them). It returns the IDs of the
+// steps it added.
+func (b *builder) reattach(c Container, d *detached, spec *ContainerSpec, after []int, waits []Wait, needStart bool) []int {
+	var ids []int
+	for _, name := range d.networks {
+		i := slices.IndexFunc(spec.Networks, func(ep EndpointSpec) bool { return ep.Network == name })
+		if i < 0 {
+			continue // the service is no longer on it
+		}
+		ep := spec.Networks[i]
+		ids = append(ids, b.add(Step{Resource: "container:" + c.Name, Action: Connect, Service: c.Service, Name: c.Name, OldID: c.ID,
+			Endpoint: &ep, After: slices.Clone(after), Reasons: []Reason{{Code: NetworkRecreated, New: name}}}))
+	}
+	if d.running || needStart {
+		start := append(slices.Clone(after), ids...)
+		slices.Sort(start)
+		var why []Reason
+		for _, name := range d.networks {
+			why = append(why, Reason{Code: NetworkRecreated, New: name})
+		}
+		ids = append(ids, b.add(Step{Resource: "container:" + c.Name, Action: Start, Service: c.Service, Name: c.Name, OldID: c.ID,
+			After: slices.Compact(start), Waits: waits, Reasons: why}))
+	}
+	return ids
 }
 
 // volumeWarning says when a volume no longer matches the file: berth never

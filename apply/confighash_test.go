@@ -78,14 +78,39 @@ func TestDiffNetworkConfigHash(t *testing.T) {
 		t.Fatalf("second plan: %v", summary(again))
 	}
 
-	// The network's configuration changes while web is attached: a
-	// conflict that says what to do.
+	// The network's configuration changes while web is attached: web is
+	// stopped, disconnected, and connected to the new network and started
+	// again, not recreated.
 	changed := loadProject(t, strings.Replace(netCompose, "team: web", "team: shop", 1))
-	_, err := Diff(changed, obs, Options{})
+	plan = mustDiff(t, changed, obs, Options{})
+	if got, want := summary(plan), []string{
+		"stop container:shop-web-1 network_recreated",
+		"disconnect container:shop-web-1 network_recreated",
+		"remove-network network:shop_front config_changed networks.front (config-hash)",
+		"create-network network:shop_front config_changed networks.front (config-hash)",
+		"connect container:shop-web-1 network_recreated",
+		"start container:shop-web-1 network_recreated",
+	}; !slices.Equal(got, want) {
+		t.Fatalf("plan %v, want %v", got, want)
+	}
+
+	// A container that is not the project's, or that no service runs (a
+	// one-off), is not stopped: a conflict that names it.
+	foreign := *obs
+	foreign.Networks = slices.Clone(obs.Networks)
+	for i := range foreign.Networks {
+		foreign.Networks[i].Foreign = []string{"someone-else"}
+	}
+	_, err := Diff(changed, &foreign, Options{})
 	var conflict *NetworkConflictError
-	if !errors.As(err, &conflict) || conflict.Network != "shop_front" || !slices.Equal(conflict.Containers, []string{"shop-web-1"}) ||
-		!strings.Contains(err.Error(), `run "berth down"`) {
-		t.Fatalf("changed network with an attached container: %v", err)
+	if !errors.As(err, &conflict) || conflict.Network != "shop_front" || !slices.Equal(conflict.Containers, []string{"someone-else"}) ||
+		!strings.Contains(err.Error(), "does not stop") {
+		t.Fatalf("changed network with a foreign container attached: %v", err)
+	}
+	oneOff := *obs
+	oneOff.Containers = append(slices.Clone(obs.Containers), Container{ID: "run1", Name: "shop-web-run-1", Service: "web", OneOff: true, State: "running", Networks: []string{"shop_front"}})
+	if _, err := Diff(changed, &oneOff, Options{}); !errors.As(err, &conflict) || !slices.Equal(conflict.Containers, []string{"shop-web-run-1"}) {
+		t.Fatalf("changed network with a one-off container attached: %v", err)
 	}
 
 	// Nothing attached (web is an orphan now): the network is removed and

@@ -158,7 +158,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		if i := slices.IndexFunc(obs.Networks, func(o Network) bool {
 			return o.Name == n.Name && !slices.ContainsFunc(dupNets, func(d Network) bool { return d.ID == o.ID })
 		}); i >= 0 {
-			rm, err := b.recreateNetwork(obs.Networks[i], hash, obs, removes)
+			rm, err := b.recreateNetwork(q, obs.Networks[i], hash, obs, removes)
 			if err != nil {
 				return nil, err
 			}
@@ -279,6 +279,15 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			if c.Name != cname {
 				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Old: c.Name, New: cname})
 			}
+			d := b.detached[c.ID]
+			if _, ok := changing[imageRef]; ok && d != nil && len(reasons) == 0 {
+				// A recreate that depends on the image would leave the
+				// container off its networks when the image does not change:
+				// it is recreated in any case.
+				for _, name := range d.networks {
+					reasons = append(reasons, Reason{Code: NetworkRecreated, New: name})
+				}
+			}
 			if len(reasons) > 0 {
 				step.KeepVolumes = replacement(spec, s, n, c, obs.ImageVolumes[imageRef], opts)
 				step.Action, step.Container, step.Reasons, step.OldID = Recreate, spec, reasons, c.ID
@@ -295,6 +304,10 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				step.Reasons = []Reason{{Code: ImageChanged, Field: "services." + name + ".image", Old: short(strings.TrimPrefix(imageID, "sha256:")), New: "(known after " + verb + ")"}}
 				step.IfImageChanged = &ImageCheck{Ref: imageRef, ID: imageID, Start: needStart}
 				svcSteps[name] = append(svcSteps[name], b.add(step))
+				continue
+			}
+			if d != nil {
+				svcSteps[name] = append(svcSteps[name], b.reattach(c, d, spec, after, waits, needStart)...)
 				continue
 			}
 			if needStart {
@@ -374,7 +387,12 @@ func short(h string) string {
 	return h
 }
 
-type builder struct{ plan *Plan }
+type builder struct {
+	plan *Plan
+	// detached holds, by container ID, the containers that recreateNetwork
+	// takes off the networks it recreates.
+	detached map[string]*detached
+}
 
 func (b *builder) add(s Step) int {
 	s.ID = len(b.plan.Steps) + 1

@@ -585,6 +585,19 @@ func (e *Engine) NetworkConnect(ctx context.Context, n, c string, config *networ
 	return e.call(ctx, http.MethodPost, "/networks/"+n+"/connect", nil, body, nil)
 }
 
+// NetworkDisconnect is POST /networks/{id}/disconnect.
+func (e *Engine) NetworkDisconnect(ctx context.Context, n, c string, force bool) error {
+	n, err := id("network", n)
+	if err != nil {
+		return err
+	}
+	if c, err = id("container", c); err != nil {
+		return err
+	}
+	body := network.DisconnectOptions{Container: c, Force: force}
+	return e.call(ctx, http.MethodPost, "/networks/"+n+"/disconnect", nil, body, nil)
+}
+
 // NetworkRemove is DELETE /networks/{id}.
 func (e *Engine) NetworkRemove(ctx context.Context, n string) error {
 	n, err := id("network", n)

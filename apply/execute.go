@@ -202,6 +202,19 @@ func (x *executor) run(ctx context.Context, s Step) error {
 			return err
 		}
 		x.event(s.Resource, "Removed", time.Since(start), "")
+	case Disconnect:
+		// Forced: the endpoint goes even if the engine still holds state
+		// for it. Gone already (the container, or it is not on the network)
+		// is what the step wants.
+		if err := x.d.NetworkDisconnect(ctx, s.Endpoint.Network, s.OldID, true); err != nil && !isNotFound(err) && !notConnected(err) {
+			return fmt.Errorf("disconnecting %s from network %s: %w", s.Name, s.Endpoint.Network, err)
+		}
+		x.event(s.Resource, "Disconnected", time.Since(start), s.Endpoint.Network)
+	case Connect:
+		if err := x.d.NetworkConnect(ctx, s.Endpoint.Network, s.OldID, s.Endpoint.Endpoint); err != nil {
+			return fmt.Errorf("connecting %s to network %s: %w", s.Name, s.Endpoint.Network, err)
+		}
+		x.event(s.Resource, "Connected", time.Since(start), s.Endpoint.Network)
 	case RemoveNetwork:
 		if err := x.d.NetworkRemove(ctx, s.OldID); err != nil && !isNotFound(err) {
 			return fmt.Errorf("removing network %s: %w", s.Name, err)
@@ -288,6 +301,12 @@ func (x *executor) stopRemoveWith(ctx context.Context, id string, volumes bool) 
 		return fmt.Errorf("removing container %.12s: %w", id, err)
 	}
 	return nil
+}
+
+// notConnected reports whether a disconnect failed because the container
+// is not on the network.
+func notConnected(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "is not connected")
 }
 
 // errNotYet means a wait condition does not hold yet; polling continues.

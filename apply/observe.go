@@ -36,6 +36,7 @@ type Docker interface {
 	NetworkList(ctx context.Context, options network.ListOptions) ([]network.Summary, error)
 	NetworkCreate(ctx context.Context, name string, options network.CreateOptions) (network.CreateResponse, error)
 	NetworkConnect(ctx context.Context, network, container string, config *network.EndpointSettings) error
+	NetworkDisconnect(ctx context.Context, network, container string, force bool) error
 	NetworkRemove(ctx context.Context, network string) error
 	VolumeList(ctx context.Context, options volume.ListOptions) (volume.ListResponse, error)
 	VolumeCreate(ctx context.Context, options volume.CreateOptions) (volume.Volume, error)
@@ -132,6 +133,10 @@ type Network struct {
 	ID, Name, Key string
 	Labels        map[string]string
 	Created       time.Time // picks the network kept among duplicates
+	// Foreign names the containers attached to it that are not the
+	// project's (another project's, or unlabelled), sorted: berth does not
+	// stop them to recreate the network.
+	Foreign []string
 }
 
 // Volume is one volume labelled with the project.
@@ -184,8 +189,22 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 		if err != nil {
 			return fmt.Errorf("listing networks of project %s: %w", project, err)
 		}
-		for _, n := range nets {
-			o.Networks = append(o.Networks, Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created})
+		o.Networks = make([]Network, len(nets))
+		ng, nctx := errgroup.WithContext(gctx)
+		ng.SetLimit(4)
+		for i, n := range nets {
+			o.Networks[i] = Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created}
+			ng.Go(func() error {
+				foreign, err := foreignContainers(nctx, d, project, n.ID)
+				o.Networks[i].Foreign = foreign
+				if err != nil {
+					return fmt.Errorf("listing containers on network %s: %w", n.Name, err)
+				}
+				return nil
+			})
+		}
+		if err := ng.Wait(); err != nil {
+			return err
 		}
 		slices.SortFunc(o.Networks, func(a, b Network) int { return strings.Compare(a.Name, b.Name) })
 		return nil
@@ -228,6 +247,29 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 		return nil, err
 	}
 	return o, nil
+}
+
+// foreignContainers lists the names of the containers attached to network
+// id that are not the project's as Observe finds them (project label and a
+// config-hash label).
+func foreignContainers(ctx context.Context, d Docker, project, id string) ([]string, error) {
+	list, err := d.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("network", id))})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, c := range list {
+		if _, hashed := c.Labels[LabelConfigHash]; c.Labels[LabelProject] == project && hashed {
+			continue
+		}
+		name := c.ID
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Container, error) {

@@ -34,6 +34,11 @@ const (
 	Recreate      Action = "recreate" // wire "actions": ["remove", "create"]
 	Start         Action = "start"
 	Remove        Action = "remove" // stop and remove a container
+	// Disconnect and Connect take a container off a network that is
+	// recreated (its configuration changed) and put it back on the new one,
+	// without recreating the container, as Docker Compose does.
+	Disconnect Action = "disconnect"
+	Connect    Action = "connect"
 )
 
 // ReasonCode says why a step is in the plan.
@@ -51,6 +56,9 @@ const (
 	Down          ReasonCode = "down"
 	Duplicate     ReasonCode = "duplicate"    // a second container for one replica, a second network with one name
 	NameChanged   ReasonCode = "name_changed" // a replacement left under its temporary name by an interrupted recreate
+	// NetworkRecreated: a container is stopped, disconnected, connected or
+	// started again because its network is recreated; Reason.New names it.
+	NetworkRecreated ReasonCode = "network_recreated"
 )
 
 // Reason explains a step to people. Execute never reads it.
@@ -94,6 +102,9 @@ type Step struct {
 	Network   *NetworkSpec   `json:"network_spec,omitempty"` // create-network
 	Volume    *VolumeSpec    `json:"volume_spec,omitempty"`  // create-volume
 	Build     *BuildSpec     `json:"build_spec,omitempty"`   // build
+	// Endpoint is the network a connect or disconnect step acts on (Name is
+	// the container); a connect gives the endpoint settings of the file.
+	Endpoint *EndpointSpec `json:"endpoint,omitempty"`
 	// IfImageChanged makes a recreate depend on the ID of an image that a
 	// build or pull step of the plan makes (see ImageCheck).
 	IfImageChanged *ImageCheck `json:"if_image_changed,omitempty"`
@@ -228,6 +239,10 @@ func (p *Plan) Validate() error {
 		case Build:
 			if s.Build == nil {
 				return fmt.Errorf("plan step %d has no build spec", s.ID)
+			}
+		case Connect, Disconnect:
+			if s.Endpoint == nil || s.Endpoint.Network == "" || s.OldID == "" {
+				return fmt.Errorf("plan step %d (%s %s) has no network or container ID", s.ID, s.Action, s.Resource)
 			}
 		case Pull, Start, Restart, Stop, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
 		default:

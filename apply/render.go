@@ -76,6 +76,7 @@ var symbols = map[Action]string{
 	Recreate: "~", Start: ">", Restart: ">", Stop: "|",
 	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
 	Build: "+", RemoveImage: "-",
+	Disconnect: "|", Connect: ">",
 }
 
 // WriteHuman writes the plan for people: one line per step with its
@@ -98,6 +99,9 @@ func WriteHuman(w io.Writer, p *Plan) error {
 	}
 	for _, s := range p.Steps {
 		fmt.Fprintf(&b, "  %s %-*s  %s", symbols[s.Action], width, s.Resource, s.Action)
+		if s.Endpoint != nil {
+			fmt.Fprintf(&b, " %s", s.Endpoint.Network)
+		}
 		var simple []string
 		var detailed []Reason
 		for _, r := range s.Reasons {

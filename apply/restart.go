@@ -33,6 +33,9 @@ func (r Reason) text() string {
 	if r.Code == DependencyRecreated && r.New != "" {
 		return "dependency " + r.New + " recreated"
 	}
+	if r.Code == NetworkRecreated && r.New != "" {
+		return "network " + r.New + " recreated"
+	}
 	return string(r.Code)
 }
 
@@ -262,7 +265,7 @@ func RestartPlan(obs *Observed, opts RestartOptions) (*Plan, error) {
 // stop stops the container of a Stop step.
 func (x *executor) stop(ctx context.Context, s Step, began time.Time) error {
 	x.event(s.Resource, "Stopping", 0, "")
-	if err := x.d.ContainerStop(ctx, s.OldID, container.StopOptions{Timeout: s.Timeout}); err != nil {
+	if err := x.d.ContainerStop(ctx, s.OldID, container.StopOptions{Timeout: s.Timeout}); err != nil && !isNotFound(err) {
 		return fmt.Errorf("stopping container %s: %w", s.Name, err)
 	}
 	x.event(s.Resource, "Stopped", time.Since(began), "")
