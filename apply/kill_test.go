@@ -107,7 +107,9 @@ const killCompose = `services:
         condition: service_started
     networks: [front]
 networks:
-  front: {}
+  front:
+    labels:
+      gen: "${NET_GEN:-1}"
   back: {}
 volumes:
   data: {}
@@ -547,6 +549,38 @@ func TestE2EKillDuringRecreate(t *testing.T) {
 			t.Errorf("killed %s: the next plan does not start proxy:\n%s", c.what, out)
 		}
 		kp.assertConverged("killed " + c.what)
+		if t.Failed() {
+			return
+		}
+	}
+}
+
+// TestE2EKillDuringNetworkRecreate changes the front network's labels
+// (api, proxy and admin are attached to it, and are disconnected and
+// connected again, not recreated) and kills apply at each point of the
+// network's recreate; the next apply converges each time.
+func TestE2EKillDuringNetworkRecreate(t *testing.T) {
+	d := e2eDocker(t)
+	kp := newKillProject(t, d)
+	if code, out := kp.run("apply", "--progress", "plain"); code != 0 {
+		t.Fatalf("first apply exited %d:\n%s", code, out)
+	}
+	front := "network:" + kp.name + "_front"
+	for i, c := range []struct {
+		what   string
+		killAt func(e progressEvent) bool
+	}{
+		{"after the first container stopped", func(e progressEvent) bool { return isContainer(e) && e.Status == "Stopped" }},
+		{"after the first disconnect", func(e progressEvent) bool { return e.Status == "Disconnected" }},
+		{"after the network was removed", func(e progressEvent) bool { return e.Resource == front && e.Status == "Removed" }},
+		{"after the network was created", func(e progressEvent) bool { return e.Resource == front && e.Status == "Created" }},
+		{"after the first connect", func(e progressEvent) bool { return e.Status == "Connected" }},
+	} {
+		if err := os.WriteFile(filepath.Join(kp.dir, ".env"), fmt.Appendf(nil, "GEN=1\nAPI_GEN=1\nNET_GEN=%d\n", i+2), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		kp.applyKilled(func(_ int, e progressEvent) bool { return c.killAt(e) }, nil)
+		kp.assertConverged("network recreate killed " + c.what)
 		if t.Failed() {
 			return
 		}

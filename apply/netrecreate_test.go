@@ -40,10 +40,10 @@ func TestDiffNetworkRecreateKeepsContainers(t *testing.T) {
 	changed := loadProject(t, strings.Replace(netRecreateCompose, "team: web", "team: shop", 1))
 	plan := mustDiff(t, changed, obs, Options{})
 	want := []string{
-		"stop container:shop-api-1 network_recreated",       // 1
-		"disconnect container:shop-api-1 network_recreated", // 2
-		"stop container:shop-web-1 network_recreated",       // 3
-		"disconnect container:shop-web-1 network_recreated", // 4
+		"stop container:shop-api-1 network_recreated",                                   // 1
+		"disconnect container:shop-api-1 network_recreated",                             // 2
+		"stop container:shop-web-1 network_recreated",                                   // 3
+		"disconnect container:shop-web-1 network_recreated",                             // 4
 		"remove-network network:shop_front config_changed networks.front (config-hash)", // 5
 		"create-network network:shop_front config_changed networks.front (config-hash)", // 6
 		"connect container:shop-api-1 network_recreated",                                // 7

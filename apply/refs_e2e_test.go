@@ -231,12 +231,20 @@ networks:
 		t.Fatalf("networks %+v", before)
 	}
 
-	// The network changes while web is attached: a conflict, nothing done.
+	// The network changes while a container of no project is attached: a
+	// conflict that names it, nothing done.
+	outside := startOutside(t, d)
+	if err := d.NetworkConnect(context.Background(), before[0].Name, outside, nil); err != nil {
+		t.Fatal(err)
+	}
 	changed := strings.Replace(compose, "team: web", "team: shop", 1)
 	_, err := PlanFor(context.Background(), d, pr.load(changed), Options{})
 	var conflict *NetworkConflictError
-	if !errors.As(err, &conflict) || !slices.Equal(conflict.Containers, []string{pr.name + "-web-1"}) {
-		t.Fatalf("plan with a changed network in use: %v", err)
+	if !errors.As(err, &conflict) || !slices.Equal(conflict.Containers, []string{outside}) {
+		t.Fatalf("plan with a changed network in use by another container: %v", err)
+	}
+	if err := d.NetworkDisconnect(context.Background(), before[0].Name, outside, true); err != nil {
+		t.Fatal(err)
 	}
 
 	// Without web (an orphan, removed first), the network is recreated.
@@ -253,6 +261,69 @@ networks:
 		t.Errorf("containers after: %v", after.Summary())
 	}
 	if plan := pr.plan(alone); !plan.Empty() {
+		t.Errorf("plan after the network was recreated: %v", summary(plan))
+	}
+}
+
+// A network whose configuration changes is recreated while the project's
+// containers stay: they are disconnected, connected to the new network with
+// their aliases and started again, not recreated.
+func TestE2ENetworkRecreateKeepsContainers(t *testing.T) {
+	d := e2eDocker(t)
+	pr := newE2EProject(t, d, "")
+	compose := `services:
+  web:
+    image: berth-e2e-app:test
+    command: ["web"]
+    networks:
+      front:
+        aliases: [www]
+  api:
+    image: berth-e2e-app:test
+    command: ["kv"]
+    networks:
+      front:
+        aliases: [store]
+networks:
+  front:
+    labels:
+      team: web
+`
+	if err := pr.execute(pr.plan(pr.load(compose)), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	before := pr.observe()
+	if len(before.Networks) != 1 || len(before.Containers) != 2 {
+		t.Fatalf("before: %v", before.Summary())
+	}
+
+	changed := pr.load(strings.Replace(compose, "team: web", "team: shop", 1))
+	plan := pr.plan(changed)
+	if create, recreate, _, _ := plan.Counts(); create != 1 || recreate != 0 {
+		t.Fatalf("plan: %v", summary(plan))
+	}
+	if err := pr.execute(plan, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	after := pr.observe()
+	if len(after.Networks) != 1 || after.Networks[0].ID == before.Networks[0].ID || after.Networks[0].Labels["team"] != "shop" ||
+		after.Networks[0].Labels[LabelConfigHash] == before.Networks[0].Labels[LabelConfigHash] {
+		t.Errorf("network not recreated: before %+v after %+v", before.Networks, after.Networks)
+	}
+	was, is := before.byService(), after.byService()
+	aliases := map[string]string{"web": "www", "api": "store"}
+	for svc, alias := range aliases {
+		c := is[svc]
+		if c.ID != was[svc].ID || c.State != "running" {
+			t.Errorf("%s: id %.12s (was %.12s), state %s: want the same container, running", svc, c.ID, was[svc].ID, c.State)
+		}
+		in := inspect(t, d, c.ID)
+		ep := in.NetworkSettings.Networks[after.Networks[0].Name]
+		if ep == nil || ep.NetworkID != after.Networks[0].ID || !slices.Contains(ep.Aliases, alias) {
+			t.Errorf("%s: endpoint on the new network %+v, want network %.12s with alias %s", svc, ep, after.Networks[0].ID, alias)
+		}
+	}
+	if plan := pr.plan(changed); !plan.Empty() {
 		t.Errorf("plan after the network was recreated: %v", summary(plan))
 	}
 }
