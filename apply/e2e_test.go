@@ -150,13 +150,28 @@ func newE2EProject(t *testing.T, d *Engine, env string) *e2eProject {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		obs, err := Observe(ctx, d, pr.name)
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		if err := Execute(ctx, d, DownPlan(obs, DownOptions{Volumes: true}), ExecOptions{}); err != nil {
-			t.Errorf("cleanup: %v", err)
+		// A failed apply can leave a create in flight in the engine (the
+		// client gave up, the engine did not): what it creates shows up
+		// after the first look. Look again until about a second passes with
+		// nothing left, or each test run would leak a network, and the
+		// engine's address pools run out after a few dozen runs.
+		quiet := 0
+		for quiet < 3 && ctx.Err() == nil {
+			obs, err := Observe(ctx, d, pr.name)
+			if err != nil {
+				t.Errorf("cleanup: %v", err)
+				return
+			}
+			if len(obs.Containers)+len(obs.Networks)+len(obs.Volumes) == 0 {
+				quiet++
+				time.Sleep(300 * time.Millisecond)
+				continue
+			}
+			quiet = 0
+			if err := Execute(ctx, d, DownPlan(obs, DownOptions{Volumes: true}), ExecOptions{}); err != nil {
+				t.Errorf("cleanup: %v", err)
+				return
+			}
 		}
 	})
 	return pr
