@@ -31,7 +31,8 @@ type app struct{ cli.App }
 
 func run(ctx context.Context, args []string, s cli.Streams, env []string) int {
 	a := &app{cli.App{Streams: s, Env: env}}
-	return cli.Execute(ctx, a.rootCommand(), rmArgs(args), s)
+	root := a.rootCommand()
+	return cli.Execute(ctx, root, rmArgs(root, args), s)
 }
 
 func (a *app) rootCommand() *cobra.Command {

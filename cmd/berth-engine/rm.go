@@ -117,48 +117,35 @@ func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
 // "rm" that is not followed by a compose file becomes --force. berth hands
 // the project flags given before the command on after it ("berth -f x.yaml
 // rm" arrives as "rm -f x.yaml"), so the argument decides, not its place.
-func rmArgs(args []string) []string {
-	at := -1
-	for i := 0; i < len(args) && at < 0; i++ { // the command is the first argument that is not a flag
-		switch {
-		case takesValue(args[i]):
-			i++
-		case strings.HasPrefix(args[i], "-"):
-		case args[i] == "rm":
-			at = i
-		default:
-			return args
-		}
-	}
-	if at < 0 {
+// root is berth-engine's command tree: its flags say which take a value.
+func rmArgs(root *cobra.Command, args []string) []string {
+	at := cli.CommandAt(root.PersistentFlags(), args)
+	if at < 0 || args[at] != "rm" {
 		return args
+	}
+	rm, _, err := root.Find([]string{"rm"})
+	if err != nil {
+		return args
+	}
+	takesValue := func(arg string) bool {
+		return cli.TakesValue(rm.Flags(), arg) || cli.TakesValue(root.PersistentFlags(), arg)
 	}
 	out := slices.Clone(args)
 	for i := at + 1; i < len(out); i++ {
 		switch {
 		case out[i] == "--":
 			return out
-		case takesValue(out[i]) && out[i] != "-f":
-			i++ // skip the value
 		case out[i] == "-f":
 			if i+1 < len(out) && composeFileArg(out[i+1]) {
 				i++
 				continue
 			}
 			out[i] = "--force"
+		case takesValue(out[i]):
+			i++ // skip the value
 		}
 	}
 	return out
-}
-
-// takesValue reports whether arg is a project flag whose value is the next
-// argument.
-func takesValue(arg string) bool {
-	switch arg {
-	case "-f", "--file", "-p", "--project-name", "--project-directory", "--env-file", "--profile", "--progress":
-		return true
-	}
-	return false
 }
 
 // composeFileArg reports whether arg, following -f, is a compose file

@@ -14,6 +14,7 @@ func TestRmArgs(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Chdir(dir)
+	root := (&app{}).rootCommand()
 	for in, want := range map[string]string{
 		"rm -f":                         "rm --force",
 		"rm -f web":                     "rm --force web",
@@ -32,12 +33,12 @@ func TestRmArgs(t *testing.T) {
 		"rm --progress plain -f web":    "rm --progress plain --force web",
 		"rm --file compose.yaml -f web": "rm --file compose.yaml --force web",
 	} {
-		if got := strings.Join(rmArgs(strings.Fields(in)), " "); got != want {
+		if got := strings.Join(rmArgs(root, strings.Fields(in)), " "); got != want {
 			t.Errorf("rmArgs(%s) = %s, want %s", in, got, want)
 		}
 	}
 	args := []string{"rm", "-f"}
-	rmArgs(args)
+	rmArgs(root, args)
 	if !slices.Equal(args, []string{"rm", "-f"}) {
 		t.Error("rmArgs changed its argument slice")
 	}

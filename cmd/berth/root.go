@@ -90,31 +90,18 @@ func (a *app) rootCommand(args []string) *cobra.Command {
 func isVersionFlag(arg string) bool { return arg == "--version" || arg == "-v" }
 func isHelpFlag(arg string) bool    { return arg == "--help" || arg == "-h" }
 
-// commandName returns the command args name: the first argument that is
-// neither a flag of the root nor a flag's value. It returns "" when there is
-// none, or when the first is cobra's "help" or "completion" (which need the
+// commandName returns the command args name (see cli.CommandAt), or ""
+// when they name none or cobra's "help" or "completion" (which need the
 // whole tree).
 func commandName(rootFlags *pflag.FlagSet, args []string) string {
-	for i := 0; i < len(args); i++ {
-		arg := args[i]
-		switch {
-		case arg == "--":
-			return ""
-		case strings.HasPrefix(arg, "--"):
-			if f := rootFlags.Lookup(strings.TrimPrefix(arg, "--")); f != nil && f.NoOptDefVal == "" {
-				i++ // --flag value
-			}
-		case strings.HasPrefix(arg, "-") && len(arg) == 2:
-			if f := rootFlags.ShorthandLookup(arg[1:]); f != nil && f.NoOptDefVal == "" {
-				i++ // -f value
-			}
-		case strings.HasPrefix(arg, "-"):
-			// --flag=value, -fvalue, or a flag of no command: nothing to skip
-		case arg == "help", arg == "completion", strings.HasPrefix(arg, "__complete"):
-			return ""
-		default:
-			return arg
-		}
+	i := cli.CommandAt(rootFlags, args)
+	if i < 0 {
+		return ""
 	}
-	return ""
+	switch arg := args[i]; {
+	case arg == "help", arg == "completion", strings.HasPrefix(arg, "__complete"):
+		return ""
+	default:
+		return arg
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/berth-compose/berth/internal/companion"
 	"github.com/berth-compose/berth/internal/projectflags"
@@ -238,4 +239,36 @@ func (a *App) Complete(ctx context.Context, program string, argv []string) ([]st
 		return nil, cobra.ShellCompDirectiveDefault
 	}
 	return lines[:len(lines)-1], cobra.ShellCompDirective(directive)
+}
+
+// CommandAt returns where in args the command they name is: the first
+// argument that is neither a flag of flags (the root's) nor the value of
+// one. It returns -1 when there is none before "--".
+func CommandAt(flags *pflag.FlagSet, args []string) int {
+	for i := 0; i < len(args); i++ {
+		switch arg := args[i]; {
+		case arg == "--":
+			return -1
+		case TakesValue(flags, arg):
+			i++ // --flag value, -f value
+		case strings.HasPrefix(arg, "-"):
+			// --flag=value, -fvalue, a bool flag, or a flag of no command
+		default:
+			return i
+		}
+	}
+	return -1
+}
+
+// TakesValue reports whether arg is one of flags written without its value,
+// which is then the next argument.
+func TakesValue(flags *pflag.FlagSet, arg string) bool {
+	var f *pflag.Flag
+	switch {
+	case strings.HasPrefix(arg, "--"):
+		f = flags.Lookup(arg[2:])
+	case len(arg) == 2 && arg[0] == '-':
+		f = flags.ShorthandLookup(arg[1:])
+	}
+	return f != nil && f.NoOptDefVal == ""
 }
