@@ -21,10 +21,12 @@ type planOptions struct {
 
 const planHelp = `Show what "berth apply" would change in Docker, and why.
 
-Each step is a create (+), recreate (~), start (>) or remove (-) of a network,
-volume or container, or the build or pull (+) of an image, with its reasons: which fields changed (old → new), a
-changed image, a missing resource, an orphan. Secret-looking values are masked
-unless --show-sensitive.
+Each step is a create (+), recreate (~), start or restart (>), stop (|) or
+remove (-) of a network, volume or container, a container's disconnect (|)
+from or connect (>) to a network being recreated, or the build or pull (+)
+of an image, with its reasons: which fields changed (old → new), a changed
+image, a missing resource, an orphan, a recreated dependency or network.
+Secret-looking values are masked unless --show-sensitive.
 
 -o writes the plan with a fingerprint of the observed state, for
 "berth apply PLAN_FILE". The file holds the full container configuration,
