@@ -7,12 +7,11 @@ package apply
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
-
-	"github.com/berth-compose/berth/internal/lazyre"
 )
 
 // FormatVersion is the version of the plan's JSON form. It changes only on a
@@ -270,11 +269,11 @@ func wireActions(a Action) []string {
 	}
 }
 
-var sensitiveName = lazyre.New(`(?i)(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|CERT)`)
+var sensitiveName = regexp.MustCompile(`(?i)(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|CERT)`)
 
 // Sensitive reports whether a variable or field name looks like it holds a
 // secret.
-func Sensitive(name string) bool { return sensitiveName().MatchString(name) }
+func Sensitive(name string) bool { return sensitiveName.MatchString(name) }
 
 // Masked is what a secret value is replaced with.
 const Masked = "(sensitive)"

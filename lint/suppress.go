@@ -2,11 +2,11 @@ package lint
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/berth-compose/berth/internal/lazyre"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -228,8 +228,8 @@ func (s *suppressor) candidate(out *[]Diagnostic, code string, pos load.Position
 }
 
 var (
-	directiveRE = lazyre.New(`^#\s*berth:([A-Za-z-]*)`)
-	itemRE      = lazyre.New(`[^\s,]+`)
+	directiveRE = regexp.MustCompile(`^#\s*berth:([A-Za-z-]*)`)
+	itemRE      = regexp.MustCompile(`[^\s,]+`)
 )
 
 // parseSuppressions finds the berth: comments of f.
@@ -245,7 +245,7 @@ func parseSuppressions(f *load.File) []suppression {
 		if at < 0 {
 			continue
 		}
-		m := directiveRE().FindStringSubmatchIndex(line[at:])
+		m := directiveRE.FindStringSubmatchIndex(line[at:])
 		if m == nil || m[2] == m[3] {
 			continue // not a directive (`# berth: some note`)
 		}
@@ -282,7 +282,7 @@ func parseSuppressions(f *load.File) []suppression {
 		if j := strings.Index(list, " #"); j >= 0 {
 			list = list[:j] // a further comment: `# berth:disable-line BR301 # TODO`
 		}
-		for _, loc := range itemRE().FindAllStringIndex(list, -1) {
+		for _, loc := range itemRE.FindAllStringIndex(list, -1) {
 			a, b := rest+loc[0], rest+loc[1]
 			sp.items = append(sp.items, suppressed{text: line[a:b],
 				pos: load.Position{File: f.Name, Line: lineNo, Column: col(a), EndLine: lineNo, EndColumn: col(b)}})

@@ -11,8 +11,6 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/sirupsen/logrus"
-
-	"github.com/berth-compose/berth/internal/lazyre"
 )
 
 // Errors is a list of positioned problems, reported together: a user fixes
@@ -88,7 +86,7 @@ func (c *collector) Fire(e *logrus.Entry) error {
 }
 
 var (
-	reUnsetVar = lazyre.New(`^The "([^"]+)" variable is not set\. Defaulting to a blank string\.$`)
+	reUnsetVar = regexp.MustCompile(`^The "([^"]+)" variable is not set\. Defaulting to a blank string\.$`)
 )
 
 // reportWarnings hands each warning compose-go logged to opts.Warn, with a
@@ -108,7 +106,7 @@ func (s *session) positionWarnings() []Warning {
 	seen := map[string]int{}
 	for _, msg := range s.warnings {
 		w := Warning{Msg: msg}
-		if m := reUnsetVar().FindStringSubmatch(msg); m != nil {
+		if m := reUnsetVar.FindStringSubmatch(msg); m != nil {
 			uses := s.variableUses(m[1])
 			if n := seen[m[1]]; n < len(uses) {
 				w.Pos = uses[n]
@@ -155,52 +153,52 @@ func (s *session) variableUses(name string) []Position {
 // value) that locates the problem in the files. compose-go reports most
 // semantic errors without a position; these give them one.
 var explainers = []struct {
-	re   func() *regexp.Regexp
+	re   *regexp.Regexp
 	find func(s *session, m []string) (Position, bool)
 }{
-	{lazyre.New(`service "([^"]+)" refers to undefined (network|volume|secret|config|model|build secret) "?([^":]+)"?`),
+	{regexp.MustCompile(`service "([^"]+)" refers to undefined (network|volume|secret|config|model|build secret) "?([^":]+)"?`),
 		func(s *session, m []string) (Position, bool) {
 			key := map[string]string{"network": "networks", "volume": "volumes", "secret": "secrets",
 				"config": "configs", "model": "models", "build secret": "build"}[m[2]]
 			return s.findIn(PathOf("services", m[1], key), m[3])
 		}},
-	{lazyre.New(`service "([^"]+)" depends on undefined service "([^"]+)"`),
+	{regexp.MustCompile(`service "([^"]+)" depends on undefined service "([^"]+)"`),
 		func(s *session, m []string) (Position, bool) {
 			return s.findIn(PathOf("services", m[1], "depends_on"), m[2])
 		}},
-	{lazyre.New(`dependency cycle detected: ([^ ]+) -> ([^ ]+)`),
+	{regexp.MustCompile(`dependency cycle detected: ([^ ]+) -> ([^ ]+)`),
 		func(s *session, m []string) (Position, bool) {
 			return s.findIn(PathOf("services", m[1], "depends_on"), m[2])
 		}},
-	{lazyre.New(`service "?([^" ]+)"? declares mutually exclusive .network_mode. and .networks.`),
+	{regexp.MustCompile(`service "?([^" ]+)"? declares mutually exclusive .network_mode. and .networks.`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("services", m[1], "network_mode"))
 		}},
-	{lazyre.New(`service "([^"]+)" has neither an image nor a build context`),
+	{regexp.MustCompile(`service "([^"]+)" has neither an image nor a build context`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("services", m[1]))
 		}},
-	{lazyre.New(`service "([^"]+)" not found for network_mode 'service:([^']+)'`),
+	{regexp.MustCompile(`service "([^"]+)" not found for network_mode 'service:([^']+)'`),
 		func(s *session, m []string) (Position, bool) {
 			return s.findIn("services", "service:"+m[2])
 		}},
-	{lazyre.New(`services\.([^:]+): container name "([^"]+)" is already in use`),
+	{regexp.MustCompile(`services\.([^:]+): container name "([^"]+)" is already in use`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("services", m[1], "container_name"))
 		}},
-	{lazyre.New(`cannot extend service "([^"]+)"`),
+	{regexp.MustCompile(`cannot extend service "([^"]+)"`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("services", m[1], "extends"))
 		}},
-	{lazyre.New(`env file (\S+) not found`),
+	{regexp.MustCompile(`env file (\S+) not found`),
 		func(s *session, m []string) (Position, bool) {
 			return s.findContaining("services", filepath.Base(m[1]))
 		}},
-	{lazyre.New(`error while interpolating ([^:]+):`),
+	{regexp.MustCompile(`error while interpolating ([^:]+):`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(dottedToPath(m[1]))
 		}},
-	{lazyre.New(`invalid spec: ([^ ]*): `),
+	{regexp.MustCompile(`invalid spec: ([^ ]*): `),
 		func(s *session, m []string) (Position, bool) {
 			for _, part := range strings.Split(m[1], ":") {
 				if part != "" {
@@ -209,7 +207,7 @@ var explainers = []struct {
 			}
 			return Position{}, false
 		}},
-	{lazyre.New(`secret "([^"]+)" must declare either`),
+	{regexp.MustCompile(`secret "([^"]+)" must declare either`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("secrets", m[1]))
 		}},
@@ -236,7 +234,7 @@ func (s *session) explain(err error) error {
 	}
 	msg := err.Error()
 	for _, e := range explainers {
-		if m := e.re().FindStringSubmatch(msg); m != nil {
+		if m := e.re.FindStringSubmatch(msg); m != nil {
 			if pos, ok := e.find(s, m); ok {
 				return &Error{Pos: pos, Msg: strings.TrimSuffix(msg, ": invalid compose project"), Err: err}
 			}

@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v4"
-
-	"github.com/berth-compose/berth/internal/lazyre"
 )
 
 // Position is a place, or a range, in a compose file. Lines and columns are
@@ -242,7 +241,7 @@ func (f *File) errorAt(line, col int, msg string, cause error) *Error {
 
 // reLineCol finds a position in a yaml error that is not a *yaml.LoadError
 // (or lost its marks): "L3.C5", "line 3, column 5", or only "line 3".
-var reLineCol = lazyre.New(`L(\d+)\.C(\d+)|line (\d+)(?:, column (\d+))?`)
+var reLineCol = regexp.MustCompile(`L(\d+)\.C(\d+)|line (\d+)(?:, column (\d+))?`)
 
 // yamlError turns a yaml/v4 error into a *Error with line AND column, and a
 // message that says what to do where the YAML one only says what is wrong.
@@ -261,7 +260,7 @@ func (f *File) yamlError(err error) *Error {
 		}
 	}
 	if line <= 0 {
-		if m := reLineCol().FindStringSubmatch(err.Error()); m != nil {
+		if m := reLineCol.FindStringSubmatch(err.Error()); m != nil {
 			if m[1] != "" {
 				line, _ = strconv.Atoi(m[1])
 				col, _ = strconv.Atoi(m[2])

@@ -1,9 +1,9 @@
 package rules
 
 import (
+	"regexp"
 	"slices"
 
-	"github.com/berth-compose/berth/internal/lazyre"
 	"github.com/berth-compose/berth/lint"
 )
 
@@ -171,13 +171,13 @@ var UnsetVariable = &lint.Rule{
 
 // varRefRE matches $NAME, ${NAME} and ${NAME<modifier>...}; group 1 or 2 is
 // the name, group 3 the modifier's first character if any.
-var varRefRE = lazyre.New(`\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)([^}A-Za-z0-9_]?))`)
+var varRefRE = regexp.MustCompile(`\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)([^}A-Za-z0-9_]?))`)
 
 // unsetReferences lists the variables s uses without a default, in order,
 // once each: `$NAME` and `${NAME}`, not `${NAME:-x}`, `${NAME?x}`, `$$NAME`.
 func unsetReferences(s string) []string {
 	var out []string
-	for _, m := range varRefRE().FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range varRefRE.FindAllStringSubmatchIndex(s, -1) {
 		if escapedDollar(s, m[0]) {
 			continue
 		}

@@ -9,13 +9,13 @@ package fast
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/berth-compose/berth/internal/lazyre"
 	"github.com/berth-compose/berth/schema/rules"
 	yaml "go.yaml.in/yaml/v4"
 )
@@ -347,10 +347,10 @@ func restartOK(s string) bool {
 	case "no", "always", "unless-stopped":
 		return true
 	}
-	return onFailureRe().MatchString(s)
+	return onFailureRe.MatchString(s)
 }
 
-var onFailureRe = lazyre.New(`^on-failure(:[0-9]+)?$`)
+var onFailureRe = regexp.MustCompile(`^on-failure(:[0-9]+)?$`)
 
 // hasDuplicates reports whether two entries of a list are equal values, the
 // way CUE's list.UniqueItems compares them.

@@ -1,12 +1,11 @@
 package fast
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 
 	yaml "go.yaml.in/yaml/v4"
-
-	"github.com/berth-compose/berth/internal/lazyre"
 )
 
 // pathElem is one step of a model path: a mapping key or a list index (a
@@ -17,7 +16,7 @@ type pathElem struct {
 	isIndex bool
 }
 
-var plainKeyRe = lazyre.New(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var plainKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // formatPath renders a path exactly as package schema does, e.g.
 // services."my.app".ports[0], because lint's source map keys on it.
@@ -31,7 +30,7 @@ func formatPath(p []pathElem) string {
 			if i > 0 {
 				b.WriteByte('.')
 			}
-			if plainKeyRe().MatchString(e.key) {
+			if plainKeyRe.MatchString(e.key) {
 				b.WriteString(e.key)
 			} else {
 				b.WriteString(strconv.Quote(e.key))
@@ -174,7 +173,7 @@ func pairs(n *yaml.Node, depth int) (out [][2]*yaml.Node, dups []*yaml.Node) {
 	return out, dups
 }
 
-var interpRe = lazyre.New(`\$(\{|[A-Za-z_])`)
+var interpRe = regexp.MustCompile(`\$(\{|[A-Za-z_])`)
 
 // interpolated reports whether a string value holds a ${VAR} or $VAR
 // reference: compose substitutes variables before it validates, so only the
@@ -183,7 +182,7 @@ func interpolated(v *yaml.Node) bool {
 	if v == nil || v.Kind != yaml.ScalarNode || kindOf(v) != kString {
 		return false
 	}
-	return interpRe().MatchString(strings.ReplaceAll(v.Value, "$$", ""))
+	return interpRe.MatchString(strings.ReplaceAll(v.Value, "$$", ""))
 }
 
 // fields builds a mapping's entries the way the CUE reference's YAML decoder
