@@ -117,7 +117,7 @@ func badProtocols(filename string, root *yaml.Node) []rules.Violation {
 			if kv[0].Value != "protocol" || v == nil || v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
 				continue
 			}
-			if slices.Contains(portProtocols, strings.ToLower(v.Value)) || interpRe().MatchString(strings.ReplaceAll(v.Value, "$$", "")) {
+			if slices.Contains(portProtocols, strings.ToLower(v.Value)) || interpRe.MatchString(strings.ReplaceAll(v.Value, "$$", "")) {
 				continue
 			}
 			where := formatPath(append(p, pathElem{key: "protocol"}))
