@@ -126,9 +126,8 @@ var (
 	berthErr  error
 )
 
-// berthBinary builds cmd/berth-engine once per test process: the kill tests
-// need a process to kill, and berth-engine is the one that runs `berth
-// apply` (berth hands the command on to it).
+// berthBinary builds cmd/berth once per test process: the kill tests need a
+// process to kill.
 func berthBinary(t *testing.T) string {
 	t.Helper()
 	berthOnce.Do(func() {
@@ -137,10 +136,10 @@ func berthBinary(t *testing.T) string {
 			berthErr = err
 			return
 		}
-		berthPath = filepath.Join(dir, "berth-engine")
-		out, err := exec.Command("go", "build", "-o", berthPath, "../cmd/berth-engine").CombinedOutput()
+		berthPath = filepath.Join(dir, "berth")
+		out, err := exec.Command("go", "build", "-o", berthPath, "../cmd/berth").CombinedOutput()
 		if err != nil {
-			berthErr = fmt.Errorf("go build ../cmd/berth-engine: %v\n%s", err, out)
+			berthErr = fmt.Errorf("go build ../cmd/berth: %v\n%s", err, out)
 		}
 	})
 	if berthErr != nil {

@@ -1,27 +1,121 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
 	"github.com/spf13/cobra"
+
+	"github.com/berth-compose/berth/internal/cli"
+	"github.com/berth-compose/berth/load"
+	"github.com/berth-compose/berth/transform/kube"
 )
 
-// kubeProgram converts to Kubernetes. It is a program of its own so that
-// berth does not link the Kubernetes libraries, which would add start-up
-// time to every berth command (see cmd/berth-kube).
-const kubeProgram = "berth-kube"
+const convertHelp = `Convert the project to Kubernetes manifests.
+
+Every service becomes a Deployment (a StatefulSet, DaemonSet or Job where
+the compose file says so), with a Service when it has ports or another
+service reaches it by name, ConfigMaps for env_file and configs, Secrets for
+secrets, PersistentVolumeClaims for named volumes and one NetworkPolicy per
+network. Every compose key that is not carried over is reported on stderr
+with its file:line:col and the reason; --strict makes those errors.
+
+The output is one multi-document YAML stream on stdout, or in FILE with
+-o FILE, or one file per object plus kustomization.yaml with -o DIR/.
+It is byte-for-byte reproducible: sorted, no timestamps, no versions.
+
+Exit status: 0 converted, 1 warnings with --strict, 2 usage or load error.`
+
+type convertOptions struct {
+	to         string
+	output     string
+	strict     bool
+	volumeSize string
+	namespace  string
+}
+
+// strictError is the failure of --strict: the warnings were printed.
+type strictError struct{ n int }
+
+func (e strictError) Error() string {
+	return fmt.Sprintf("%d warning(s) and --strict: nothing written", e.n)
+}
 
 func (a *app) convertCommand() *cobra.Command {
-	return &cobra.Command{
+	var o convertOptions
+	cmd := &cobra.Command{
 		Use:   "convert --to kubernetes [flags] [SERVICE...]",
 		Short: "Convert the project to Kubernetes manifests",
-		Long: `Convert the project to Kubernetes manifests (run "berth convert --help" for the flags).
-
-berth runs the berth-kube program, found next to berth or on PATH, with the
-same arguments; its output, warnings and exit status are berth's.`,
-		// berth-kube parses every flag, the project flags included.
-		DisableFlagParsing: true,
+		Long:  convertHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Project flags given before "convert" were parsed by berth: hand them on.
-			return a.Forward(cmd.Context(), kubeProgram, "convert", append(a.Project.Args(), args...))
+			return a.runConvert(cmd, o, args)
 		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&o.to, "to", "", "Target platform: kubernetes")
+	f.StringVarP(&o.output, "output", "o", "", "Write to FILE, or one file per object to DIR/ (default: stdout)")
+	f.BoolVar(&o.strict, "strict", false, "Treat every key that is not converted as an error (exit 1, nothing written)")
+	f.StringVar(&o.volumeSize, "volume-size", "1Gi", "Storage request of a volume without a kompose.volume.size label")
+	f.StringVarP(&o.namespace, "namespace", "n", "", "Put every object in this namespace, and create it first (default: none, kubectl's)")
+	return cmd
+}
+
+func (a *app) runConvert(cmd *cobra.Command, o convertOptions, services []string) error {
+	switch strings.ToLower(o.to) {
+	case "kubernetes", "k8s":
+	case "":
+		return cli.UsageError{Err: errors.New("--to is required: berth converts --to kubernetes")}
+	default:
+		return cli.UsageError{Err: fmt.Errorf("--to %s: berth converts --to kubernetes only", o.to)}
+	}
+	lo := a.LoadOptions()
+	lo.Services = services
+	// env_file entries stay files: they become ConfigMaps.
+	lo.KeepEnvFile = true
+	lo.NoEnvResolution = true
+	p, err := load.Load(cmd.Context(), lo)
+	if err != nil {
+		return cli.InputError{Err: err}
+	}
+	res, err := kube.Convert(p, kube.Options{VolumeSize: o.volumeSize, Namespace: o.namespace})
+	if err != nil {
+		return cli.InputError{Err: err}
+	}
+	level := "warning: "
+	if o.strict {
+		level = "error: "
+	}
+	for _, w := range res.Warnings {
+		fmt.Fprintln(a.Err, level+w.String())
+	}
+	if o.strict && len(res.Warnings) > 0 {
+		fmt.Fprintln(a.Err, "berth:", strictError{len(res.Warnings)})
+		return cli.ExitCodeError{Code: cli.ExitFailure}
+	}
+	return writeManifests(o.output, res.Objects, a.Out)
+}
+
+// writeManifests sends the objects to stdout, a file, or a directory (a
+// path ending in "/" or an existing directory).
+func writeManifests(output string, objs []kube.Object, stdout io.Writer) error {
+	if output != "" {
+		if st, err := os.Stat(output); strings.HasSuffix(output, "/") || (err == nil && st.IsDir()) {
+			return kube.WriteDir(output, objs)
+		}
+	}
+	b, err := kube.Encode(objs)
+	if err != nil {
+		return err
+	}
+	if output == "" {
+		_, err = stdout.Write(b)
+		return err
+	}
+	if err := os.WriteFile(output, b, 0o666); err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
 }

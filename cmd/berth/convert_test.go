@@ -2,16 +2,14 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// TestConvertForwards runs berth convert: berth hands the project flags it
-// parsed and the command's own arguments to berth-kube, and its output,
-// warnings and exit status come back unchanged.
-func TestConvertForwards(t *testing.T) {
+// TestConvert runs berth convert as users do: the project flags before the
+// command, its output, warnings and exit status.
+func TestConvert(t *testing.T) {
 	dir := t.TempDir()
 	compose := "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8080:80\"]\n    sysctls:\n      net.core.somaxconn: 1024\n"
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
@@ -72,28 +70,5 @@ func TestConvertForwards(t *testing.T) {
 	}
 	if r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "--namespace", "Shop_1"); r.code != 2 || !strings.Contains(r.stderr, `namespace "Shop_1"`) {
 		t.Errorf("--namespace Shop_1: exit %d, stderr %q; want exit 2 naming it", r.code, r.stderr)
-	}
-}
-
-// TestConvertWithoutBerthKube: a berth alone says which program is missing
-// and how to install it.
-func TestConvertWithoutBerthKube(t *testing.T) {
-	lone := filepath.Join(t.TempDir(), filepath.Base(berthBin))
-	b, err := os.ReadFile(berthBin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(lone, b, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(lone, "convert", "--to", "kubernetes")
-	cmd.Env = []string{"HOME=/nonexistent", "PATH=/nonexistent"}
-	out, err := cmd.CombinedOutput()
-	ee, ok := err.(*exec.ExitError)
-	if !ok || ee.ExitCode() != 1 {
-		t.Fatalf("want exit 1, got %v", err)
-	}
-	if !strings.Contains(string(out), "berth-kube program next to berth or on PATH") || !strings.Contains(string(out), "go install") {
-		t.Errorf("message does not name the program and how to install it:\n%s", out)
 	}
 }

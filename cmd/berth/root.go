@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"strings"
+	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/berth-compose/berth/internal/cli"
 )
@@ -21,87 +20,56 @@ type app struct{ cli.App }
 
 func run(ctx context.Context, args []string, s cli.Streams, env []string) int {
 	a := &app{cli.App{Streams: s, Env: env}}
-	return cli.Execute(ctx, a.rootCommand(args), args, s)
+	root := a.rootCommand()
+	return cli.Execute(ctx, root, rmArgs(root, args), s)
 }
 
-// command is one of berth's commands and the function that builds it.
-type command struct {
-	name  string
-	build func() *cobra.Command
-}
+// engineAnnotation marks the commands that change Docker: they finish the
+// step they are in when interrupted (see interruptible).
+const engineAnnotation = "berth.engine"
 
-func (a *app) commands() []command {
-	cmds := []command{
-		{"config", a.configCommand},
-		{"lint", a.lintCommand},
-		{"rules", a.rulesCommand},
-		{"fmt", a.fmtCommand},
-		{"graph", a.graphCommand},
-		{"convert", a.convertCommand},
-	}
-	for _, s := range cli.EngineCommands() {
-		cmds = append(cmds, command{s.Name, func() *cobra.Command { return a.engineCommand(s) }})
-	}
-	return cmds
-}
-
-// rootCommand builds berth's command tree for args: only the command that
-// args name, when they name one, and none for --version. Building a command
-// defines its flags, and defining all of berth's (about a hundred) cost every
-// start 0.5 ms of page faults and allocations, measured; help, completion
-// and a mistyped command get the whole tree. BenchmarkVersion: 340 µs
-// before, 62 µs after.
-func (a *app) rootCommand(args []string) *cobra.Command {
-	var showVersion bool
+func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "berth",
 		Short:         "Validate, lint, render and apply Docker Compose projects",
+		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		// The version is printed here rather than by cobra, whose version
-		// output goes through text/template.
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if showVersion {
-				_, err := fmt.Fprintf(cmd.OutOrStdout(), "berth %s\n", version)
-				return err
+		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
+			if cmd.Annotations[engineAnnotation] != "" {
+				cmd.SetContext(interruptible(cmd.Context()))
 			}
-			return cmd.Help()
 		},
 	}
+	root.SetVersionTemplate("berth {{.Version}}\n")
 	a.Project.Register(root.PersistentFlags())
-	root.Flags().BoolVarP(&showVersion, "version", "v", false, "version for berth")
-	name := commandName(root.PersistentFlags(), args)
-	if name == "" && slices.ContainsFunc(args, isVersionFlag) && !slices.ContainsFunc(args, isHelpFlag) {
-		return root // --version needs no command
-	}
-	for _, c := range a.commands() {
-		if name == "" || name == c.name {
-			root.AddCommand(c.build())
+	root.AddCommand(
+		a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.graphCommand(), a.convertCommand(),
+	)
+	for _, c := range []*cobra.Command{
+		a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.restartCommand(),
+		a.buildCommand(), a.pullCommand(), a.rmCommand(),
+	} {
+		if c.Annotations == nil {
+			c.Annotations = map[string]string{}
 		}
-	}
-	if name != "" && !root.HasSubCommands() {
-		for _, c := range a.commands() { // not a command of berth's: cobra's suggestions need them all
-			root.AddCommand(c.build())
-		}
+		c.Annotations[engineAnnotation] = "true"
+		root.AddCommand(c)
 	}
 	return root
 }
 
-func isVersionFlag(arg string) bool { return arg == "--version" || arg == "-v" }
-func isHelpFlag(arg string) bool    { return arg == "--help" || arg == "-h" }
-
-// commandName returns the command args name (see cli.CommandAt), or ""
-// when they name none or cobra's "help" or "completion" (which need the
-// whole tree).
-func commandName(rootFlags *pflag.FlagSet, args []string) string {
-	i := cli.CommandAt(rootFlags, args)
-	if i < 0 {
-		return ""
-	}
-	switch arg := args[i]; {
-	case arg == "help", arg == "completion", strings.HasPrefix(arg, "__complete"):
-		return ""
-	default:
-		return arg
-	}
+// interruptible returns a context that an interrupt or a termination
+// request ends, so that a command talking to Docker finishes the step it is
+// in (a container half replaced is worse than a late exit) and stops. A
+// second signal ends the process: the handler is removed after the first.
+// Commands that only read and print keep the default, which ends the
+// process at once.
+func interruptible(parent context.Context) context.Context {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx
 }

@@ -1,9 +1,7 @@
-// Package cli is what berth and the programs it runs (berth-engine,
-// berth-kube) share on the command line: the streams and environment a
-// command works with, the project flags, the error kinds that decide the exit
-// status, how errors are printed, and how berth hands a command on to a
-// companion program. One place, so that every program exits and reports the
-// same way.
+// Package cli is what berth's commands share on the command line: the
+// streams and environment a command works with, the project flags, the
+// error kinds that decide the exit status, and how errors are printed. One
+// place, so that every command exits and reports the same way.
 package cli
 
 import (
@@ -12,16 +10,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"os/signal"
-	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/berth-compose/berth/internal/companion"
 	"github.com/berth-compose/berth/internal/projectflags"
 	"github.com/berth-compose/berth/load"
 )
@@ -156,89 +149,6 @@ func IsTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
-}
-
-// Forward runs the companion program with argv on the same streams and
-// environment, and passes its exit status on as an ExitCodeError. need names
-// the command, for the error when the program is not installed. Callers put
-// a.Project.Args() into argv: the project flags given before the command,
-// so that the program loads the same project.
-//
-// berth stands in for the program while it runs: an interrupt or a
-// termination request that berth receives is passed on to the program, and
-// so is the end of ctx, as an interrupt. The program then finishes the step
-// it is in and stops cleanly; killing it would leave, say, a container half
-// replaced. berth waits for it either way.
-func (a *App) Forward(ctx context.Context, program, need string, argv []string) error {
-	bin, err := companion.Find(program, need)
-	if err != nil {
-		return err
-	}
-	c := exec.Command(bin, argv...)
-	c.Stdin, c.Stdout, c.Stderr = a.In, a.Out, a.Err
-	c.Env = a.Env
-	signals := make(chan os.Signal, 1)
-	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(signals)
-	if err := c.Start(); err != nil {
-		return fmt.Errorf("running %s: %w", bin, err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		cancelled := ctx.Done()
-		for {
-			select {
-			case s := <-signals:
-				_ = c.Process.Signal(s) // the program may have exited already
-			case <-cancelled:
-				_ = c.Process.Signal(os.Interrupt)
-				cancelled = nil // once
-			case <-exited:
-				return
-			}
-		}
-	}()
-	err = c.Wait()
-	close(exited)
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			// Ended by a signal it did not handle (a closed pipe, a
-			// kill): exit as a shell reports it, without a word, since
-			// the program ended the way the signal ends any program.
-			return ExitCodeError{128 + int(ws.Signal())}
-		}
-		return ExitCodeError{ee.ExitCode()}
-	}
-	if err != nil {
-		return fmt.Errorf("running %s: %w", bin, err)
-	}
-	return nil
-}
-
-// Complete asks the companion program for the shell completions of argv
-// (cobra's hidden __complete command), so that a command berth hands on
-// completes its flags as if it were berth's own. Any failure means no
-// completions: completion must never print an error into a shell.
-func (a *App) Complete(ctx context.Context, program string, argv []string) ([]string, cobra.ShellCompDirective) {
-	bin, err := companion.Find(program, "completion")
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveDefault
-	}
-	c := exec.CommandContext(ctx, bin, append([]string{cobra.ShellCompRequestCmd}, argv...)...)
-	c.Env = a.Env
-	out, err := c.Output()
-	if err != nil {
-		return nil, cobra.ShellCompDirectiveDefault
-	}
-	// The answer is one completion per line, then ":DIRECTIVE".
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
-	last := lines[len(lines)-1]
-	directive, err := strconv.Atoi(strings.TrimPrefix(last, ":"))
-	if !strings.HasPrefix(last, ":") || err != nil {
-		return nil, cobra.ShellCompDirectiveDefault
-	}
-	return lines[:len(lines)-1], cobra.ShellCompDirective(directive)
 }
 
 // CommandAt returns where in args the command they name is: the first

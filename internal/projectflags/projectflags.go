@@ -40,24 +40,3 @@ func (f *Flags) LoadOptions(env []string) load.Options {
 	}
 }
 
-// Args writes the flags back as command-line arguments, for a program that
-// is handed the project berth was asked about.
-func (f *Flags) Args() []string {
-	var out []string
-	for _, v := range f.Files {
-		out = append(out, "--file", v)
-	}
-	if f.Name != "" {
-		out = append(out, "--project-name", f.Name)
-	}
-	if f.Dir != "" {
-		out = append(out, "--project-directory", f.Dir)
-	}
-	for _, v := range f.EnvFiles {
-		out = append(out, "--env-file", v)
-	}
-	for _, v := range f.Profiles {
-		out = append(out, "--profile", v)
-	}
-	return out
-}

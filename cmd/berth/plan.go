@@ -41,8 +41,8 @@ var errChangesPending = errors.New("plan has changes (--detailed-exitcode)")
 func (a *app) planCommand() *cobra.Command {
 	var o planOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("plan").Use,
-		Short: cli.EngineSummary("plan").Short,
+		Use:   "plan [flags] [SERVICE...]",
+		Short: "Show what apply would change",
 		Long:  planHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			err := a.runPlan(cmd, o, args)

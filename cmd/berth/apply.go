@@ -157,8 +157,8 @@ files could not be loaded.`
 func (a *app) applyCommand() *cobra.Command {
 	var o applyOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("apply").Use,
-		Short: cli.EngineSummary("apply").Short,
+		Use:   "apply [flags] [PLAN_FILE | SERVICE...]",
+		Short: "Converge Docker to the compose files",
 		Long:  applyHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runApply(cmd, o, args)

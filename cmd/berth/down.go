@@ -8,7 +8,6 @@ import (
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/apply/progress"
-	"github.com/berth-compose/berth/internal/cli"
 )
 
 type downOptions struct {
@@ -35,8 +34,8 @@ down needs for them, is accepted and changes nothing.`
 func (a *app) downCommand() *cobra.Command {
 	var o downOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("down").Use,
-		Short: cli.EngineSummary("down").Short,
+		Use:   "down [flags]",
+		Short: "Remove the project's containers and networks",
 		Long:  downHelp,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -41,8 +41,8 @@ otherwise -f is --file, as in every berth command ("berth -f x.yaml rm").`
 func (a *app) rmCommand() *cobra.Command {
 	var o rmOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("rm").Use,
-		Short: cli.EngineSummary("rm").Short,
+		Use:   "rm [flags] [SERVICE...]",
+		Short: "Remove the project's stopped containers",
 		Long:  rmHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runRm(cmd, o, args)
@@ -114,10 +114,9 @@ func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
 
 // rmArgs rewrites the arguments of an rm command line so that Docker
 // Compose's "rm -f" (force) works while -f stays berth's --file: a -f after
-// "rm" that is not followed by a compose file becomes --force. berth hands
-// the project flags given before the command on after it ("berth -f x.yaml
-// rm" arrives as "rm -f x.yaml"), so the argument decides, not its place.
-// root is berth-engine's command tree: its flags say which take a value.
+// "rm" that is not followed by a compose file becomes --force; "berth -f
+// x.yaml rm" keeps its -f, which comes before the command. root is berth's
+// command tree: its flags say which take a value.
 func rmArgs(root *cobra.Command, args []string) []string {
 	at := cli.CommandAt(root.PersistentFlags(), args)
 	if at < 0 || args[at] != "rm" {

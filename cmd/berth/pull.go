@@ -41,8 +41,8 @@ command without --ignore-pull-failures, as in Docker Compose.`
 func (a *app) pullCommand() *cobra.Command {
 	var o pullOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("pull").Use,
-		Short: cli.EngineSummary("pull").Short,
+		Use:   "pull [flags] [SERVICE...]",
+		Short: "Pull the services' images",
 		Long:  pullHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runPull(cmd, o, args)

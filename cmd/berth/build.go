@@ -38,8 +38,8 @@ builder's message), 2 when the files could not be loaded.`
 func (a *app) buildCommand() *cobra.Command {
 	var o buildOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("build").Use,
-		Short: cli.EngineSummary("build").Short,
+		Use:   "build [flags] [SERVICE...]",
+		Short: "Build the services' images",
 		Long:  buildHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runBuild(cmd, o, args)

@@ -32,8 +32,8 @@ project. It does not apply changes made to the files; that is "berth apply".`
 func (a *app) restartCommand() *cobra.Command {
 	var o restartOptions
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("restart").Use,
-		Short: cli.EngineSummary("restart").Short,
+		Use:   "restart [flags] [SERVICE...]",
+		Short: "Restart the project's containers",
 		Long:  restartHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runRestart(cmd, o, args)

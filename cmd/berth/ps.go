@@ -30,8 +30,8 @@ type psContainer struct {
 func (a *app) psCommand() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
-		Use:   cli.EngineSummary("ps").Use,
-		Short: cli.EngineSummary("ps").Short,
+		Use:   "ps [flags]",
+		Short: "List the project's containers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "table" && format != "json" {
