@@ -107,6 +107,7 @@ func (s *session) positionWarnings() []Warning {
 	for _, msg := range s.warnings {
 		w := Warning{Msg: msg}
 		if m := reUnsetVar.FindStringSubmatch(msg); m != nil {
+			w.Kind = WarnUnsetVariable
 			uses := s.variableUses(m[1])
 			if n := seen[m[1]]; n < len(uses) {
 				w.Pos = uses[n]
@@ -126,7 +127,7 @@ func (s *session) versionWarnings() []Warning {
 	for _, f := range s.files {
 		if pos, ok := s.sources.KeyIn(f.Name, "version"); ok {
 			abs, _ := filepath.Abs(f.Name)
-			out = append(out, Warning{Pos: pos, Msg: fmt.Sprintf(
+			out = append(out, Warning{Pos: pos, Kind: WarnObsoleteVersion, Msg: fmt.Sprintf(
 				"%s: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion", abs)})
 		}
 	}

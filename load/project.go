@@ -66,9 +66,21 @@ type Project struct {
 
 // Warning is something Compose would log while loading.
 type Warning struct {
-	Pos Position // zero when the warning has no place in a file
-	Msg string
+	Pos  Position // zero when the warning has no place in a file
+	Msg  string
+	Kind WarningKind
 }
+
+// WarningKind says what a Warning is about, so that a caller that reports
+// some warnings its own way (lint has findings for unset variables and the
+// obsolete version key) tells them apart without reading the message.
+type WarningKind int
+
+const (
+	WarnOther           WarningKind = iota // any other warning compose-go logs
+	WarnUnsetVariable                      // a variable used in a file is not set
+	WarnObsoleteVersion                    // the top-level version key, which Compose ignores
+)
 
 func (w Warning) String() string {
 	if w.Pos.Line > 0 {

@@ -143,9 +143,25 @@ func TestLoadWarnsUnsetVariableAtItsUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Pos.Line != 5 || got[0].Pos.Column != 12 ||
+	if len(got) != 1 || got[0].Pos.Line != 5 || got[0].Pos.Column != 12 || got[0].Kind != WarnUnsetVariable ||
 		!strings.Contains(got[0].Msg, `"TIMEZONE" variable is not set`) {
-		t.Errorf("warnings = %+v, want one at 5:12 about TIMEZONE", got)
+		t.Errorf("warnings = %+v, want one WarnUnsetVariable at 5:12 about TIMEZONE", got)
+	}
+}
+
+// TestLoadWarningKinds: callers tell warnings apart by Kind, not by text.
+func TestLoadWarningKinds(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"compose.yaml": "version: \"3.8\"\nservices:\n  web:\n    image: nginx:${TAG}\n",
+	})
+	kinds := map[WarningKind]int{}
+	_, err := Load(context.Background(), Options{ProjectDir: dir, Env: []string{"PWD=" + dir},
+		Warn: func(w Warning) { kinds[w.Kind]++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kinds[WarnUnsetVariable] != 1 || kinds[WarnObsoleteVersion] != 1 || kinds[WarnOther] != 0 {
+		t.Errorf("warning kinds = %v, want one unset variable and one obsolete version", kinds)
 	}
 }
 
