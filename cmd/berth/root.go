@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -11,15 +12,29 @@ import (
 	"github.com/berth-compose/berth/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=..."; a
+// binary from `go install ...@VERSION` reports the module version instead.
 var version = "dev"
 
+func berthVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok && info.Main.Version != "" && info.Main.Version != "(devel)" {
+		return info.Main.Version
+	}
+	return version
+}
+
 // app is what every command shares: the streams, the environment berth was
-// started with, and the project flags.
-type app struct{ cli.App }
+// started with, the project flags, and the Docker context flag.
+type app struct {
+	cli.App
+	dockerContext string // --context
+}
 
 func run(ctx context.Context, args []string, s cli.Streams, env []string) int {
-	a := &app{cli.App{Streams: s, Env: env}}
+	a := &app{App: cli.App{Streams: s, Env: env}}
 	root := a.rootCommand()
 	return cli.Execute(ctx, root, rmArgs(root, args), s)
 }
@@ -32,7 +47,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "berth",
 		Short:         "Validate, lint, render and apply Docker Compose projects",
-		Version:       version,
+		Version:       berthVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRun: func(cmd *cobra.Command, _ []string) {
@@ -43,6 +58,7 @@ func (a *app) rootCommand() *cobra.Command {
 	}
 	root.SetVersionTemplate("berth {{.Version}}\n")
 	a.Project.Register(root.PersistentFlags())
+	a.registerEngineFlags(root.PersistentFlags())
 	root.AddCommand(
 		a.configCommand(), a.lintCommand(), a.rulesCommand(), a.fmtCommand(), a.graphCommand(), a.convertCommand(),
 	)
