@@ -276,7 +276,17 @@ func (spec *BuildSpec) prepare(ref string) (*buildContext, build.ImageBuildOptio
 		if !filepath.IsAbs(df) {
 			df = filepath.Join(spec.Context, df)
 		}
-		rel, err := filepath.Rel(spec.Context, df)
+		// Both paths with their symbolic links resolved, as the docker CLI
+		// resolves them: a Dockerfile linked from outside the context is
+		// sent along, not as a link the builder could not follow.
+		ctxDir, err := filepath.EvalSymlinks(spec.Context)
+		if err != nil {
+			return nil, o, fmt.Errorf("build context: %w", err)
+		}
+		if df, err = filepath.EvalSymlinks(df); err != nil {
+			return nil, o, fmt.Errorf("reading Dockerfile: %w", err)
+		}
+		rel, err := filepath.Rel(ctxDir, df)
 		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 			// Outside the context: sent along under a name of its own, as the
 			// docker CLI does.
@@ -285,22 +295,15 @@ func (spec *BuildSpec) prepare(ref string) (*buildContext, build.ImageBuildOptio
 			}
 		} else {
 			o.Dockerfile = filepath.ToSlash(rel)
-			if _, err := os.Stat(df); err != nil {
-				return nil, o, fmt.Errorf("reading Dockerfile: %w", err)
-			}
 		}
 	}
-	var keep []string
-	if o.Dockerfile != "" {
-		keep = append(keep, o.Dockerfile)
-	}
-	bc, err := newBuildContext(spec.Context, keep...)
+	bc, err := newBuildContext(spec.Context, o.Dockerfile)
 	if err != nil {
 		return nil, o, err
 	}
 	if extra != nil {
 		o.Dockerfile = extraFileName(extra)
-		bc.extra = []contextFile{{name: o.Dockerfile, body: extra}}
+		bc.extra = &contextFile{name: o.Dockerfile, body: extra}
 	}
 	return bc, o, nil
 }
@@ -399,23 +402,15 @@ func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) erro
 		return err
 	}
 	x.event(s.Resource, "Building", 0, "")
-	pr, pw := io.Pipe()
-	defer pr.Close()
-	sent := make(chan error, 1)
-	go func() {
-		_, err := bc.WriteTo(pw)
-		pw.CloseWithError(err)
-		sent <- err
-	}()
-	contextErr := func() error {
-		pr.Close() // unblocks the writer if the engine stopped reading
-		return <-sent
-	}
-	resp, err := x.d.ImageBuild(ctx, pr, o)
+	// The context is tarred while the engine reads it; closing the stream
+	// stops the tarring when the engine stops reading.
+	body, err := bc.open()
 	if err != nil {
-		if cerr := contextErr(); cerr != nil && !errors.Is(cerr, io.ErrClosedPipe) {
-			err = cerr
-		}
+		return err
+	}
+	defer body.Close()
+	resp, err := x.d.ImageBuild(ctx, body, o)
+	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
@@ -426,9 +421,6 @@ func (x *executor) buildImage(ctx context.Context, s Step, began time.Time) erro
 			x.event(s.Resource, "Building", time.Since(began), line)
 		}
 	})
-	if cerr := contextErr(); cerr != nil && !errors.Is(cerr, io.ErrClosedPipe) {
-		return cerr
-	}
 	if err != nil {
 		return tail.wrap(err)
 	}

@@ -306,12 +306,8 @@ func TestBuildSpecPrepare(t *testing.T) {
 			if o.Dockerfile != want || o.Tags[0] != "img" {
 				t.Errorf("options %+v", o)
 			}
-			var buf strings.Builder
-			if _, err := bc.WriteTo(&buf); err != nil {
-				t.Fatal(err)
-			}
 			var names []string
-			for n := range readTar(t, []byte(buf.String())) {
+			for n := range readTar(t, contextTar(t, bc)) {
 				if n == want && tc.dockerfile == "extra" {
 					n = "extra"
 				}

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"archive/tar"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,19 +10,27 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/moby/go-archive"
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
 )
 
-// buildContext is a directory sent to the engine as a tar stream, without
-// what its .dockerignore leaves out.
+// dockerignoreName is the file of a context directory whose patterns leave
+// paths out of the context.
+const dockerignoreName = ".dockerignore"
+
+// buildContext is a context directory as the docker CLI sends it to the
+// engine's classic builder: the directory's tree without what its
+// .dockerignore leaves out, tarred by moby's archive package (the CLI's
+// own), every entry owned by root.
 type buildContext struct {
-	dir     string
-	ignore  *ignoreMatcher
-	extra   []contextFile                       // files added at the root, such as an inline Dockerfile
-	readDir func(string) ([]os.DirEntry, error) // os.ReadDir; tests count the directories walked
+	dir      string       // symbolic links resolved: a link would be tarred as itself, not as the tree it points to
+	excludes []string     // the .dockerignore patterns, with the exceptions that keep the build's own files
+	extra    *contextFile // a Dockerfile that is not in dir (dockerfile_inline, or a file outside the context)
 }
 
 // contextFile is a file that is not in the context directory but is sent
@@ -31,163 +40,169 @@ type contextFile struct {
 	body []byte
 }
 
-// newBuildContext reads dir/.dockerignore. keep lists context paths that
-// are always sent even when a pattern excludes them, as the docker CLI
-// always sends the Dockerfile and the .dockerignore file itself (the
-// builder reads both).
-func newBuildContext(dir string, keep ...string) (*buildContext, error) {
-	st, err := os.Stat(dir)
+// newBuildContext reads dir/.dockerignore and checks that everything the
+// context sends can be read, as `docker build` does before it sends
+// anything. dockerfile is the slash-separated path of the Dockerfile in the
+// context, or "" when the Dockerfile is sent as an extra file: like the
+// docker CLI, the context always keeps the Dockerfile and the .dockerignore
+// file itself even when a pattern excludes them, since the builder reads
+// both (and then drops the ones .dockerignore lists).
+func newBuildContext(dir, dockerfile string) (*buildContext, error) {
+	dir, err := filepath.Abs(dir)
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
 	}
-	if !st.IsDir() {
+	if st, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	} else if !st.IsDir() {
 		return nil, fmt.Errorf("build context %s is not a directory", dir)
 	}
-	var patterns []string
-	f, err := os.Open(filepath.Join(dir, ".dockerignore"))
+	ignorePath := filepath.Join(dir, dockerignoreName)
+	var excludes []string
+	f, err := os.Open(ignorePath)
 	switch {
 	case err == nil:
-		patterns, err = readDockerignore(f)
+		excludes, err = ignorefile.ReadAll(f)
 		f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ".dockerignore"), err)
+			return nil, fmt.Errorf("reading %s: %w", ignorePath, err)
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("build context: %w", err)
 	}
-	m, err := newIgnoreMatcher(patterns)
+	pm, err := patternmatcher.New(excludes)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ".dockerignore"), err)
+		return nil, fmt.Errorf("%s: %w", ignorePath, err)
 	}
-	for _, k := range append([]string{".dockerignore"}, keep...) {
-		if m.Excluded(k) {
-			patterns = append(patterns, "!"+k)
-		}
-	}
-	if m, err = newIgnoreMatcher(patterns); err != nil {
+	if err := checkReadable(dir, pm); err != nil {
 		return nil, err
 	}
-	return &buildContext{dir: dir, ignore: m, readDir: os.ReadDir}, nil
+	for _, keep := range []string{dockerignoreName, dockerfile} {
+		if keep == "" {
+			continue
+		}
+		if out, err := excluded(pm, keep); err != nil {
+			return nil, fmt.Errorf("%s: %w", ignorePath, err)
+		} else if out {
+			excludes = append(excludes, "!"+keep)
+		}
+	}
+	return &buildContext{dir: dir, excludes: excludes}, nil
+}
+
+// excluded reports whether the context leaves out rel (slash-separated):
+// it matches rel the way the archive package's walk does, each directory
+// with its parent's results. (The docker CLI decides with patternmatcher's
+// Matches and MatchesOrParentMatches, which disagree with the walk for an
+// exception that names a parent: with "a/b" and "!a" they keep a/b/f, the
+// walk leaves it out. Deciding as the walk decides keeps a Dockerfile that
+// the walk would otherwise leave out.)
+func excluded(pm *patternmatcher.PatternMatcher, rel string) (bool, error) {
+	var (
+		out  bool
+		info patternmatcher.MatchInfo
+		err  error
+	)
+	for i := 0; i <= len(rel); i++ {
+		if i == len(rel) || rel[i] == '/' {
+			if out, info, err = pm.MatchesUsingParentResults(rel[:i], info); err != nil {
+				return false, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// checkReadable walks what the context sends and fails on the first file
+// or directory it may not read: the archive package only logs such a file
+// and leaves it out, so without this check a build would run on a partial
+// context. Excluded directories are not entered; symbolic links (which may
+// dangle) and named pipes (whose open blocks) are not opened.
+func checkReadable(dir string, pm *patternmatcher.PatternMatcher) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrPermission) {
+				return fmt.Errorf("build context: cannot read %s: %w", p, err)
+			}
+			return fmt.Errorf("build context: %w", err)
+		}
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return fmt.Errorf("build context: %w", err)
+		}
+		if rel == "." {
+			return nil
+		}
+		if out, err := excluded(pm, filepath.ToSlash(rel)); err != nil {
+			return fmt.Errorf("build context: %s: %w", rel, err)
+		} else if out {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || d.Type()&(fs.ModeSymlink|fs.ModeNamedPipe) != 0 {
+			return nil
+		}
+		f, err := os.Open(p)
+		if errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("build context: cannot read %s: %w", p, err)
+		}
+		if err == nil {
+			f.Close()
+		}
+		return nil
+	})
 }
 
 // extraFileName is the context path of a Dockerfile that does not live in
 // the context (dockerfile_inline, or a dockerfile outside the context
-// directory): named after its content, so the same text gives the same
-// context.
+// directory). The docker CLI picks a random name; berth names the file
+// after its content, so that the same text gives the same context and the
+// builder's cache holds.
 func extraFileName(body []byte) string {
 	sum := sha256.Sum256(body)
 	return ".dockerfile." + hex.EncodeToString(sum[:6])
 }
 
-// WriteTo writes the context as a tar stream: directories, regular files
-// and symbolic links (not followed) in lexical order, owned by root (uid and
-// gid 0, as the docker CLI sends them), with their permission bits and
-// modification times. Sockets are skipped. Excluded directories are not
-// read at all unless an exception pattern may bring back something below
-// them.
-func (c *buildContext) WriteTo(w io.Writer) (int64, error) {
-	cw := &countWriter{w: w}
-	tw := tar.NewWriter(cw)
-	for _, f := range c.extra {
-		h := &tar.Header{Typeflag: tar.TypeReg, Name: f.name, Mode: 0o644, Size: int64(len(f.body)), ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
-		if err := tw.WriteHeader(h); err != nil {
-			return cw.n, err
-		}
-		if _, err := tw.Write(f.body); err != nil {
-			return cw.n, err
-		}
-	}
-	if err := c.walk(tw, ""); err != nil {
-		return cw.n, err
-	}
-	err := tw.Close()
-	return cw.n, err
-}
-
-func (c *buildContext) walk(tw *tar.Writer, rel string) error {
-	entries, err := c.readDir(filepath.Join(c.dir, filepath.FromSlash(rel)))
+// open starts tarring the context and returns the stream. An extra
+// Dockerfile is added as the docker CLI adds one: under its own name, and
+// listed in .dockerignore (which is created when the directory has none) so
+// that the builder drops it from the context and a `COPY . .` does not
+// copy it into the image.
+func (c *buildContext) open() (io.ReadCloser, error) {
+	rc, err := archive.TarWithOptions(c.dir, &archive.TarOptions{
+		ExcludePatterns: c.excludes,
+		ChownOpts:       &archive.ChownOpts{UID: 0, GID: 0},
+	})
 	if err != nil {
-		return fmt.Errorf("build context: %w", err)
+		return nil, fmt.Errorf("build context: %w", err)
 	}
-	for _, e := range entries {
-		name := path.Join(rel, e.Name())
-		excluded := c.ignore.Excluded(name)
-		if excluded && !(e.IsDir() && c.ignore.walkExcludedDir(name)) {
-			continue
-		}
-		info, err := e.Info()
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue // removed while walking
+	if c.extra == nil {
+		return rc, nil
+	}
+	// The files berth adds have a fixed modification time, so that the
+	// same context gives the same tar stream.
+	extra, mtime := c.extra, time.Unix(0, 0)
+	return archive.ReplaceFileTarWrapper(rc, map[string]archive.TarModifierFunc{
+		extra.name: func(string, *tar.Header, io.Reader) (*tar.Header, []byte, error) {
+			return &tar.Header{Name: extra.name, Typeflag: tar.TypeReg, Mode: 0o600, ModTime: mtime}, extra.body, nil
+		},
+		dockerignoreName: func(_ string, h *tar.Header, content io.Reader) (*tar.Header, []byte, error) {
+			var b bytes.Buffer
+			if h == nil {
+				h = &tar.Header{Name: dockerignoreName, Typeflag: tar.TypeReg, Mode: 0o600, ModTime: mtime}
+				b.WriteString(dockerignoreName)
+			} else if _, err := b.ReadFrom(content); err != nil {
+				return nil, nil, fmt.Errorf("build context: reading %s: %w", dockerignoreName, err)
 			}
-			return fmt.Errorf("build context: %w", err)
-		}
-		if !excluded {
-			if err := c.add(tw, name, info); err != nil {
-				return err
-			}
-		}
-		if e.IsDir() {
-			if err := c.walk(tw, name); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// add writes one entry.
-func (c *buildContext) add(tw *tar.Writer, name string, info fs.FileInfo) error {
-	full := filepath.Join(c.dir, filepath.FromSlash(name))
-	if info.Mode()&fs.ModeSocket != 0 {
-		return nil
-	}
-	link := ""
-	if info.Mode()&fs.ModeSymlink != 0 {
-		var err error
-		if link, err = os.Readlink(full); err != nil {
-			return fmt.Errorf("build context: %w", err)
-		}
-	}
-	h, err := tar.FileInfoHeader(info, link)
-	if err != nil {
-		return fmt.Errorf("build context: %s: %w", full, err)
-	}
-	h.Name = name
-	if info.IsDir() {
-		h.Name += "/"
-	}
-	h.Uid, h.Gid, h.Uname, h.Gname = 0, 0, "", ""
-	h.ModTime = info.ModTime().Truncate(time.Second)
-	h.AccessTime, h.ChangeTime = time.Time{}, time.Time{}
-	h.Format = tar.FormatPAX
-	if err := tw.WriteHeader(h); err != nil {
-		return fmt.Errorf("build context: %s: %w", full, err)
-	}
-	if h.Typeflag != tar.TypeReg {
-		return nil
-	}
-	f, err := os.Open(full)
-	if err != nil {
-		return fmt.Errorf("build context: %w", err)
-	}
-	defer f.Close()
-	// A file that grows while it is sent is cut at the size in its header.
-	if _, err := io.Copy(tw, io.LimitReader(f, h.Size)); err != nil {
-		return fmt.Errorf("build context: %s: %w", full, err)
-	}
-	return nil
-}
-
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+			b.WriteString("\n" + extra.name + "\n")
+			return h, b.Bytes(), nil
+		},
+	}), nil
 }
 
 // isRemoteContext reports whether a build context is a URL (git or

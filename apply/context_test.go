@@ -49,21 +49,41 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// contextTar reads the whole tar stream of a build context.
+func contextTar(t *testing.T, c *buildContext) []byte {
+	t.Helper()
+	rc, err := c.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// contextTree is the files of the context test: a .dockerignore that
+// leaves out heavy and secret things, with exceptions, and lists the
+// Dockerfile and itself.
+var contextTree = map[string]string{
+	"Dockerfile":                "FROM scratch\n",
+	".dockerignore":             "# everything heavy\nnode_modules\n*.secret\n!keep.secret\ndocs\n!docs/README.md\nDockerfile\n.dockerignore\n",
+	"app/main.go":               "package main\n",
+	"app/tool.sh":               "#!/bin/sh\n",
+	"big.secret":                "s3cret",
+	"keep.secret":               "kept",
+	"node_modules/a/index.js":   "x",
+	"docs/README.md":            "readme",
+	"docs/internal/design.md":   "design",
+	"sub/dir/deep/file.txt":     "deep",
+	"sub/dir/deep/other.secret": "nested secrets are not matched by *.secret",
+}
+
 func TestBuildContextTar(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
-		"Dockerfile":                "FROM scratch\n",
-		".dockerignore":             "# everything heavy\nnode_modules\n*.secret\n!keep.secret\ndocs\n!docs/README.md\nDockerfile\n.dockerignore\n",
-		"app/main.go":               "package main\n",
-		"app/tool.sh":               "#!/bin/sh\n",
-		"big.secret":                "s3cret",
-		"keep.secret":               "kept",
-		"node_modules/a/index.js":   "x",
-		"docs/README.md":            "readme",
-		"docs/internal/design.md":   "design",
-		"sub/dir/deep/file.txt":     "deep",
-		"sub/dir/deep/other.secret": "nested secrets are not matched by *.secret",
-	})
+	writeTree(t, dir, contextTree)
 	if err := os.Chmod(filepath.Join(dir, "app/tool.sh"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -78,21 +98,7 @@ func TestBuildContextTar(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var walked []string
-	c.readDir = func(p string) ([]os.DirEntry, error) {
-		rel, _ := filepath.Rel(dir, p)
-		walked = append(walked, filepath.ToSlash(rel))
-		return os.ReadDir(p)
-	}
-	var buf bytes.Buffer
-	n, err := c.WriteTo(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n != int64(buf.Len()) {
-		t.Errorf("WriteTo returned %d, wrote %d", n, buf.Len())
-	}
-	got := readTar(t, buf.Bytes())
+	got := readTar(t, contextTar(t, c))
 	var names []string
 	for name := range got {
 		names = append(names, name)
@@ -124,45 +130,116 @@ func TestBuildContextTar(t *testing.T) {
 	if e := got["app/"]; e.typ != tar.TypeDir {
 		t.Errorf("app/: %+v", e)
 	}
-	// node_modules is never read; docs is, for the exception below it.
-	if slices.Contains(walked, "node_modules") || slices.Contains(walked, "node_modules/a") {
-		t.Errorf("excluded directory walked: %q", walked)
+}
+
+// TestBuildContextOwner: every entry is owned by root, whoever owns the
+// files, as the docker CLI sends them.
+func TestBuildContextOwner(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{"a/b.txt": "b"})
+	if os.Geteuid() == 0 {
+		for _, p := range []string{"a", "a/b.txt"} {
+			if err := os.Lchown(filepath.Join(dir, p), 1234, 5678); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	if !slices.Contains(walked, "docs") {
-		t.Errorf("docs not walked for its exception: %q", walked)
+	c, err := newBuildContext(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(contextTar(t, c)))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Uid != 0 || h.Gid != 0 || h.Uname != "" || h.Gname != "" {
+			t.Errorf("%s owned by %d:%d (%q:%q)", h.Name, h.Uid, h.Gid, h.Uname, h.Gname)
+		}
 	}
 }
 
 func TestBuildContextExtraFile(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"a.txt": "a"})
-	c, err := newBuildContext(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	body := []byte("FROM scratch\nCOPY a.txt /\n")
 	name := extraFileName(body)
 	if name != extraFileName(body) || !strings.HasPrefix(name, ".dockerfile.") {
 		t.Fatalf("extra file name %q is not stable", name)
 	}
-	c.extra = []contextFile{{name: name, body: body}}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		t.Fatal(err)
-	}
-	got := readTar(t, buf.Bytes())
-	if got[name].body != string(body) || got["a.txt"].body != "a" || len(got) != 2 {
-		t.Errorf("entries %v", got)
+	for _, tc := range []struct {
+		what, ignore, wantIgnore string
+		entries                  int
+	}{
+		// As the docker CLI: the extra Dockerfile is listed in
+		// .dockerignore, created when there is none, so that the builder
+		// drops it (and the created .dockerignore) from what COPY sees.
+		{"without a .dockerignore", "", ".dockerignore\n" + name + "\n", 4},
+		{"with a .dockerignore", "*.log", "*.log\n" + name + "\n", 3},
+	} {
+		t.Run(tc.what, func(t *testing.T) {
+			dir := t.TempDir()
+			files := map[string]string{"a.txt": "a", "b.log": "b"}
+			if tc.ignore != "" {
+				files[".dockerignore"] = tc.ignore
+			}
+			writeTree(t, dir, files)
+			c, err := newBuildContext(dir, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.extra = &contextFile{name: name, body: body}
+			got := readTar(t, contextTar(t, c))
+			if got[name].body != string(body) || got[name].typ != tar.TypeReg || got["a.txt"].body != "a" {
+				t.Errorf("entries %v", got)
+			}
+			if e := got[".dockerignore"]; e.body != tc.wantIgnore {
+				t.Errorf(".dockerignore %q, want %q", e.body, tc.wantIgnore)
+			}
+			if _, ok := got["b.log"]; ok == (tc.ignore != "") {
+				t.Errorf("b.log sent: %v", ok)
+			}
+			if len(got) != tc.entries {
+				t.Errorf("entries %v, want %d: the extra file, .dockerignore, a.txt, b.log unless excluded", got, tc.entries)
+			}
+		})
 	}
 }
 
 func TestBuildContextErrors(t *testing.T) {
-	if _, err := newBuildContext(filepath.Join(t.TempDir(), "missing")); err == nil {
+	if _, err := newBuildContext(filepath.Join(t.TempDir(), "missing"), ""); err == nil {
 		t.Error("missing context accepted")
 	}
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{".dockerignore": "ok\n!\n"})
-	if _, err := newBuildContext(dir); err == nil || !strings.Contains(err.Error(), ".dockerignore") {
-		t.Errorf("bad .dockerignore: %v", err)
+	writeTree(t, dir, map[string]string{"file": "x"})
+	if _, err := newBuildContext(filepath.Join(dir, "file"), ""); err == nil || !strings.Contains(err.Error(), "not a directory") {
+		t.Errorf("file as context: %v", err)
+	}
+	for _, p := range []string{"!", "a[", "[]"} {
+		dir := t.TempDir()
+		writeTree(t, dir, map[string]string{".dockerignore": "ok\n" + p + "\n"})
+		if _, err := newBuildContext(dir, ""); err == nil || !strings.Contains(err.Error(), ".dockerignore") {
+			t.Errorf("bad .dockerignore pattern %q: %v", p, err)
+		}
+	}
+}
+
+// TestBuildContextSymlinkedDir: a context directory reached through a
+// symbolic link is the tree it points to, not the link.
+func TestBuildContextSymlinkedDir(t *testing.T) {
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{"real/a.txt": "a", "real/.dockerignore": "b.txt\n", "real/b.txt": "b"})
+	if err := os.Symlink("real", filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := newBuildContext(filepath.Join(root, "link"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readTar(t, contextTar(t, c))
+	if _, ok := got["b.txt"]; got["a.txt"].body != "a" || ok {
+		t.Errorf("entries %v", got)
 	}
 }

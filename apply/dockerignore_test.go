@@ -1,24 +1,59 @@
 package apply
 
 import (
-	"slices"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func TestReadDockerignore(t *testing.T) {
-	in := "\xEF\xBB\xBF# comment\n\n  *.log  \n!  keep.log\n/abs/path\n./rel//dir/\n #not a comment\n!/root.txt\n"
-	got, err := readDockerignore(strings.NewReader(in))
+// sent reports whether the build context of dir sends path.
+func sent(t *testing.T, dir, path string) bool {
+	t.Helper()
+	c, err := newBuildContext(dir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"*.log", "!keep.log", "abs/path", "rel/dir", "#not a comment", "!root.txt"}
-	if !slices.Equal(got, want) {
-		t.Errorf("patterns %q, want %q", got, want)
+	_, ok := readTar(t, contextTar(t, c))[path]
+	return ok
+}
+
+// TestIgnoreFileSyntax pins how a .dockerignore file is read, as the
+// docker CLI reads it: a UTF-8 byte order mark is dropped, lines starting
+// with '#' are comments, blanks around a pattern are trimmed, patterns are
+// cleaned, and a leading '/' means the context root.
+func TestIgnoreFileSyntax(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		".dockerignore":  "\xEF\xBB\xBFbom.dat\n# comment\n\n  *.log  \n!  keep.log\n/abs/path\n./rel//dir/\n #not a comment\n*.txt\n!/root.txt\n",
+		"bom.dat":        "out, if the byte order mark is dropped",
+		"# comment":      "kept: the line is a comment",
+		"#not a comment": "out: the line starts with a blank",
+		"a.log":          "out",
+		"keep.log":       "kept",
+		"abs/path":       "out",
+		"rel/dir/f":      "out",
+		"other.txt":      "out",
+		"root.txt":       "kept",
+	})
+	for path, want := range map[string]bool{
+		"bom.dat": false, "# comment": true, "#not a comment": false, "a.log": false, "keep.log": true,
+		"abs/path": false, "rel/dir/f": false, "other.txt": false, "root.txt": true,
+	} {
+		if got := sent(t, dir, path); got != want {
+			t.Errorf("%q sent: %v, want %v", path, got, want)
+		}
 	}
 }
 
-func TestIgnoreMatcher(t *testing.T) {
+// TestIgnorePatterns pins which paths a .dockerignore leaves out of the
+// context, with Docker's semantics: patterns match in order and the last
+// one that matches wins; a pattern that matches a directory leaves out its
+// contents; '*' and '?' do not cross '/', "**" matches any number of
+// directories (none included), "[...]" is a character class. An excluded
+// directory is entered only when an exception's text starts with its path
+// (the docker CLI's rule), so a wildcard exception does not bring back a
+// file below an excluded directory.
+func TestIgnorePatterns(t *testing.T) {
 	cases := []struct {
 		name     string
 		patterns []string
@@ -49,57 +84,34 @@ func TestIgnoreMatcher(t *testing.T) {
 		{"exception then exclusion again", []string{"docs", "!docs/keep", "docs/keep/tmp"}, "docs/keep/tmp/x", true},
 		{"exception inside excluded dir", []string{"docs", "!docs/keep"}, "docs/keep/file", false},
 		{"exception does not touch other files", []string{"docs", "!docs/keep"}, "docs/other", true},
-		{"leading slash was trimmed on read", []string{"abs"}, "abs", true},
+		{"leading slash is the root", []string{"/abs"}, "abs", true},
 		{"escaped star is literal", []string{`a\*b`}, "a*b", true},
 		{"escaped star does not glob", []string{`a\*b`}, "axb", false},
 		{"not excluded without patterns", nil, "x", false},
 		{"everything but one file", []string{"*", "!app"}, "app", false},
 		{"everything but one file, rest out", []string{"*", "!app"}, "Dockerfile", true},
+		{"exception below an excluded directory", []string{"docs", "!docs/keep.md"}, "docs/keep.md", false},
+		{"exception in a sibling branch", []string{"a", "!a/b/c"}, "a/x/y", true},
+		{"on the way to the exception", []string{"a", "!a/b/c"}, "a/b/c", false},
+		// The archive package matches a/b with the results of its parent a,
+		// which "!a" did not un-exclude (nothing excluded it): a/b stays out.
+		{"exception of a parent comes too late", []string{"a/b", "!a"}, "a/b/f", true},
+		{"exception of a parent, then the directory", []string{"a/b", "!a", "!a/b"}, "a/b/f", false},
+		{"only root files come back", []string{"*", "!Dockerfile", "!.dockerignore"}, "src/x", true},
+		{"wildcard exception does not enter an excluded directory", []string{"docs", "!*/keep.md"}, "docs/keep.md", true},
+		{"wildcard exception outside excluded directories", []string{"docs", "*/keep.md", "!*/keep.md"}, "other/keep.md", false},
+		{"double-star exception does not enter an excluded directory", []string{"a", "!**/keep"}, "a/deep/keep", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			m, err := newIgnoreMatcher(tc.patterns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := m.Excluded(tc.path); got != tc.excluded {
-				t.Errorf("patterns %q, path %q: excluded %v, want %v", tc.patterns, tc.path, got, tc.excluded)
+			dir := t.TempDir()
+			writeTree(t, dir, map[string]string{
+				".dockerignore":             strings.Join(tc.patterns, "\n"),
+				filepath.FromSlash(tc.path): "x",
+			})
+			if got := sent(t, dir, tc.path); got == tc.excluded {
+				t.Errorf("patterns %q, path %q: sent %v, want %v", tc.patterns, tc.path, got, !tc.excluded)
 			}
 		})
-	}
-}
-
-func TestIgnoreMatcherErrors(t *testing.T) {
-	for _, p := range []string{"!", "a[", "[]"} {
-		if _, err := newIgnoreMatcher([]string{p}); err == nil {
-			t.Errorf("pattern %q accepted", p)
-		}
-	}
-}
-
-func TestWalkExcludedDir(t *testing.T) {
-	cases := []struct {
-		patterns []string
-		dir      string
-		walk     bool
-	}{
-		{[]string{"node_modules"}, "node_modules", false},              // no exception at all
-		{[]string{"docs", "!docs/keep.md"}, "docs", true},              // exception below
-		{[]string{"docs", "!other/keep.md"}, "docs", false},            // exception elsewhere
-		{[]string{"docs", "!*/keep.md"}, "docs", true},                 // wildcard component
-		{[]string{"a", "!a/b/c"}, "a/x", false},                        // exception in a sibling branch
-		{[]string{"a", "!a/b/c"}, "a/b", true},                         // on the way to the exception
-		{[]string{"a", "!**/keep"}, "a/deep", true},                    // ** can be anywhere
-		{[]string{"a/b", "!a"}, "a/b", true},                           // exception of a parent
-		{[]string{"*", "!Dockerfile", "!.dockerignore"}, "src", false}, // only root files come back
-	}
-	for _, tc := range cases {
-		m, err := newIgnoreMatcher(tc.patterns)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := m.walkExcludedDir(tc.dir); got != tc.walk {
-			t.Errorf("patterns %q, dir %q: walk %v, want %v", tc.patterns, tc.dir, got, tc.walk)
-		}
 	}
 }
