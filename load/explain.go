@@ -87,6 +87,9 @@ func (c *collector) Fire(e *logrus.Entry) error {
 
 var (
 	reUnsetVar = regexp.MustCompile(`^The "([^"]+)" variable is not set\. Defaulting to a blank string\.$`)
+	// compose-go logs the obsolete-version warning (a log line, no error
+	// value to test) while it validates.
+	reObsoleteVersion = regexp.MustCompile("^.*: the attribute `version` is obsolete, it will be ignored")
 )
 
 // reportWarnings hands each warning compose-go logged to opts.Warn, with a
@@ -105,6 +108,9 @@ func (s *session) positionWarnings() []Warning {
 	var out []Warning
 	seen := map[string]int{}
 	for _, msg := range s.warnings {
+		if reObsoleteVersion.MatchString(msg) {
+			continue // compose-go's own, without a position: versionWarnings gives it one
+		}
 		w := Warning{Msg: msg}
 		if m := reUnsetVar.FindStringSubmatch(msg); m != nil {
 			w.Kind = WarnUnsetVariable
@@ -119,9 +125,9 @@ func (s *session) positionWarnings() []Warning {
 	return append(out, s.versionWarnings()...)
 }
 
-// versionWarnings reproduces compose-go's warning about the obsolete
-// top-level `version` key. compose-go only emits it while validating with its
-// JSON Schema, which berth replaces with the CUE schema.
+// versionWarnings gives compose-go's warning about the obsolete top-level
+// `version` key the key's position, once per file. compose-go logs it while
+// validating, which a Lenient load skips, so berth words it itself.
 func (s *session) versionWarnings() []Warning {
 	var out []Warning
 	for _, f := range s.files {
@@ -302,7 +308,7 @@ func (s *session) validateExtra() Errors {
 			continue
 		}
 		s.sources.AddFile(f)
-		problems = append(problems, violationErrors(validate(f))...)
+		problems = append(problems, violationErrors(s.validate(f))...)
 	}
 	return problems
 }

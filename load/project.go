@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -110,10 +111,7 @@ func Load(ctx context.Context, opts Options) (*Project, error) {
 	}
 	s.reportWarnings()
 	if err != nil {
-		if len(s.violations) > 0 {
-			return nil, violationErrors(s.violations) // the schema problems explain the failure best
-		}
-		return nil, s.explain(err)
+		return nil, s.failure(err)
 	}
 	p, err = postProcess(p, opts)
 	if err != nil {
@@ -144,7 +142,7 @@ func Model(ctx context.Context, opts Options) (map[string]any, error) {
 	}
 	s.reportWarnings()
 	if err != nil {
-		return nil, s.explain(err)
+		return nil, s.failure(err)
 	}
 	return model, nil
 }
@@ -161,6 +159,10 @@ type session struct {
 	extra []string
 	// schema violations kept aside by a Lenient load
 	violations []rules.Violation
+	// env is the interpolation environment compose-go resolved (process
+	// environment and .env), copied: compose-go may change its own while
+	// berth validates beside it.
+	env map[string]string
 }
 
 func newSession(opts Options) (*session, error) {
@@ -170,6 +172,7 @@ func newSession(opts Options) (*session, error) {
 		return nil, explainOptionError(err)
 	}
 	s.po = po
+	s.env = maps.Clone(po.Environment)
 	if len(po.ConfigPaths) == 0 {
 		wd, _ := po.GetWorkingDir()
 		return nil, fmt.Errorf("no configuration file provided: not found in %s or any parent directory (looked for %s)",
@@ -210,10 +213,12 @@ func (s *session) optionFns() []cli.ProjectOptionsFn {
 	if o.NoEnvResolution {
 		fns = append(fns, cli.WithoutEnvironmentResolution)
 	}
-	// The CUE schema has already checked every file with positions; the
-	// JSON Schema pass inside compose-go would only repeat it, slower and
-	// without positions. compose-go's semantic checks run either way.
-	if !o.SkipSchema {
+	// compose-go validates as Docker Compose does, so that berth accepts
+	// exactly what Compose accepts; berth's own pass (schema/spec, the same
+	// validator) runs only to position every problem once compose-go has
+	// refused the project (see failure). A Lenient load keeps going past
+	// violations, so compose-go must not stop at them.
+	if o.SkipSchema || o.Lenient {
 		fns = append(fns, cli.WithLoadOptions(func(lo *loader.Options) { lo.SkipValidation = true }))
 	}
 	fns = append(fns,
@@ -307,25 +312,37 @@ func (s *session) readFiles() error {
 	return nil
 }
 
-// check builds the source map of the parsed files and validates each against
-// the compose-spec schema, reporting every violation of every file.
+// check builds the source map of the parsed files and, for a Lenient load,
+// validates each against the compose-spec schema, keeping every violation of
+// every file.
 func (s *session) check() error {
-	var problems Errors
 	for _, f := range s.files {
 		s.sources.AddFile(f)
-		if s.opts.SkipSchema {
-			continue
+		if s.opts.Lenient && !s.opts.SkipSchema {
+			s.violations = append(s.violations, s.validate(f)...)
 		}
-		if v := validate(f); s.opts.Lenient {
-			s.violations = append(s.violations, v...)
-		} else {
-			problems = append(problems, violationErrors(v)...)
-		}
-	}
-	if len(problems) > 0 {
-		return problems
 	}
 	return nil
+}
+
+// failure explains why compose-go refused the project. When the files
+// violate the schema, every violation of every file is the answer, each at
+// its node; otherwise (or when berth's pass finds nothing, e.g. for a file
+// compose-go reads on its own) compose-go's error, positioned.
+func (s *session) failure(err error) error {
+	if len(s.violations) > 0 {
+		return violationErrors(s.violations)
+	}
+	if !s.opts.SkipSchema && !s.opts.Lenient {
+		var vs []rules.Violation
+		for _, f := range s.files {
+			vs = append(vs, s.validate(f)...)
+		}
+		if len(vs) > 0 {
+			return violationErrors(vs)
+		}
+	}
+	return s.explain(err)
 }
 
 // readFile reads one compose file with errors a user can act on.

@@ -3,20 +3,23 @@ package load
 import (
 	"fmt"
 
-	"github.com/berth-compose/berth/schema/fast"
 	"github.com/berth-compose/berth/schema/rules"
+	"github.com/berth-compose/berth/schema/spec"
 )
 
-// validate checks one parsed file against the compose-spec schema and
-// returns every violation as a positioned error that names its rule.
-//
-// It uses schema/fast, which interprets the same schema natively over the
-// nodes ParseFile already built, rather than evaluating the CUE schema:
-// measured, the CUE path costs 13-30 ms per process, more than all the rest
-// of `berth config -q`. schema/fast's tests hold it to the CUE reference,
-// violation for violation, on every fixture, the corpus and 1,700 mutations.
-func validate(f *File) []rules.Violation {
-	return fast.ValidateDocs(f.Name, f.Docs)
+// validate checks one parsed file against the compose-spec schema with the
+// validator compose-go runs (schema/spec), on the data compose-go would
+// validate: variables substituted from the project's environment, unless
+// --no-interpolate. It returns every violation, each positioned.
+func (s *session) validate(f *File) []rules.Violation {
+	env := s.env
+	return spec.Validate(f.Name, f.Docs, spec.Options{
+		Interpolate: !s.opts.NoInterpolate,
+		Lookup: func(name string) (string, bool) {
+			v, ok := env[name]
+			return v, ok
+		},
+	})
 }
 
 // violationErrors turns violations into positioned errors naming the rule.

@@ -98,11 +98,12 @@ var (
 		"services:\n  web:\n    image: nginx\n    restart: always\n")
 
 	DuplicateItem = schemaRule(schemarules.RuleDuplicateItem,
-		"A list whose entries must be unique (`cap_add`, `dns`, `profiles`, `security_opt`, ...) "+
-			"has the same entry twice. Docker Compose rejects the file.\n\n"+
+		"A list whose entries must be unique (`security_opt`, `external_links`, `device_cgroup_rules`, "+
+			"...) has the same entry twice. Docker Compose rejects the file. (Lists that Compose merges "+
+			"by key, such as `cap_add`, `dns`, `environment` or `ports`, keep the last entry instead.)\n\n"+
 			"Remove the repeated entry.",
-		"services:\n  web:\n    image: nginx\n    cap_add:\n      - NET_ADMIN\n      - NET_ADMIN\n",
-		"services:\n  web:\n    image: nginx\n    cap_add:\n      - NET_ADMIN\n")
+		"services:\n  web:\n    image: nginx\n    security_opt:\n      - no-new-privileges:true\n      - no-new-privileges:true\n",
+		"services:\n  web:\n    image: nginx\n    security_opt:\n      - no-new-privileges:true\n")
 )
 
 // ParseDiagnostics turns an error of load.ParseFile into BR001 yaml-syntax,
