@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +28,7 @@ networks:
 	plan := pr.plan(p) // observed before the network exists
 	createBehind := func(labels map[string]string) {
 		t.Helper()
-		var out network.CreateResponse
-		body := map[string]any{"Name": pr.name + "_front", "CheckDuplicate": true, "Labels": labels}
-		if err := d.call(context.Background(), http.MethodPost, "/networks/create", nil, body, &out); err != nil {
+		if _, err := d.NetworkCreate(context.Background(), pr.name+"_front", network.CreateOptions{Labels: labels}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -58,9 +55,8 @@ networks:
   front: {}
 `)
 	plan = other.plan(p)
-	var out network.CreateResponse
-	body := map[string]any{"Name": other.name + "_front", "CheckDuplicate": true, "Labels": map[string]string{"team": "someone-else"}}
-	if err := d.call(context.Background(), http.MethodPost, "/networks/create", nil, body, &out); err != nil {
+	out, err := d.NetworkCreate(context.Background(), other.name+"_front", network.CreateOptions{Labels: map[string]string{"team": "someone-else"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = d.NetworkRemove(context.Background(), out.ID) })

@@ -6,8 +6,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -185,26 +183,24 @@ func putContainerFile(t *testing.T, d *Engine, id, dir, name, content string) {
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := d.do(context.Background(), http.MethodPut, "/containers/"+id+"/archive", url.Values{"path": {dir}}, &buf, http.Header{"Content-Type": {"application/x-tar"}})
-	if err != nil {
+	if err := d.CopyToContainer(context.Background(), id, dir, &buf, container.CopyToContainerOptions{}); err != nil {
 		t.Fatalf("writing %s/%s in %.12s: %v", dir, name, id, err)
 	}
-	drain(resp)
 }
 
 // readContainerFile reads a file of the container (GET /containers/{id}/archive),
 // or reports that there is none.
 func readContainerFile(t *testing.T, d *Engine, id, file string) (string, bool) {
 	t.Helper()
-	resp, err := d.do(context.Background(), http.MethodGet, "/containers/"+id+"/archive", url.Values{"path": {file}}, nil, nil)
+	rc, _, err := d.CopyFromContainer(context.Background(), id, file)
 	if isNotFound(err) {
 		return "", false
 	}
 	if err != nil {
 		t.Fatalf("reading %s in %.12s: %v", file, id, err)
 	}
-	defer drain(resp)
-	tr := tar.NewReader(resp.Body)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
 	if _, err := tr.Next(); err != nil {
 		t.Fatalf("reading %s in %.12s: %v", file, id, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -507,12 +506,11 @@ func (x *executor) withImageLabel(spec *ContainerSpec) *ContainerSpec {
 func (x *executor) removeImage(ctx context.Context, s Step, began time.Time) error {
 	x.event(s.Resource, "Removing", 0, "")
 	_, err := x.d.ImageRemove(ctx, s.Name, image.RemoveOptions{PruneChildren: true})
-	var e *engineError
 	switch {
 	case err == nil:
 		x.event(s.Resource, "Removed", time.Since(began), "")
-	case errors.As(err, &e) && e.Status == http.StatusConflict:
-		x.event(s.Resource, "In use", time.Since(began), e.Message)
+	case isConflict(err):
+		x.event(s.Resource, "In use", time.Since(began), strings.TrimPrefix(err.Error(), "Error response from daemon: "))
 	case isNotFound(err):
 		x.event(s.Resource, "Not found", time.Since(began), "")
 	default:

@@ -2,8 +2,6 @@ package apply
 
 import (
 	"context"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,9 +53,8 @@ const buildComposeE2E = `services:
 // image).
 func pathInContainer(t *testing.T, d *Engine, id, path string) bool {
 	t.Helper()
-	resp, err := d.do(context.Background(), http.MethodHead, "/containers/"+id+"/archive", url.Values{"path": {path}}, nil, nil)
+	_, err := d.ContainerStatPath(context.Background(), id, path)
 	if err == nil {
-		drain(resp)
 		return true
 	}
 	if isNotFound(err) {

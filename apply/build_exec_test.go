@@ -13,6 +13,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
@@ -46,7 +47,7 @@ func (f *fakeImages) ImageBuild(_ context.Context, r io.Reader, o build.ImageBui
 	return build.ImageBuildResponse{Body: io.NopCloser(strings.NewReader(f.buildBody))}, nil
 }
 
-func (f *fakeImages) ImageInspect(_ context.Context, ref string) (image.InspectResponse, error) {
+func (f *fakeImages) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
 	return image.InspectResponse{ID: f.ids[ref]}, nil
 }
 

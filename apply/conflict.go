@@ -2,20 +2,25 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 )
 
 // isConflict reports whether the engine answered 409 (a container or
-// network name already in use).
+// network name already in use); the Docker client types its errors by the
+// engine's status.
 func isConflict(err error) bool {
-	var e *engineError
-	return errors.As(err, &e) && e.Status == http.StatusConflict
+	return cerrdefs.IsConflict(err)
+}
+
+// isNotFound reports whether the engine answered 404 (no such container,
+// network, volume or image).
+func isNotFound(err error) bool {
+	return cerrdefs.IsNotFound(err)
 }
 
 // createOver creates a container under name. When the name is taken by a

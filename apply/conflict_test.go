@@ -2,10 +2,10 @@ package apply
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -24,7 +24,7 @@ type nameTaken struct {
 
 func (f *nameTaken) ContainerCreate(_ context.Context, _ *container.Config, _ *container.HostConfig, _ *network.NetworkingConfig, _ *ocispec.Platform, name string) (container.CreateResponse, error) {
 	if name == f.holder {
-		return container.CreateResponse{}, &engineError{Status: http.StatusConflict, Message: `Conflict. The container name "/` + name + `" is already in use`}
+		return container.CreateResponse{}, cerrdefs.ErrConflict.WithMessage(`Conflict. The container name "/` + name + `" is already in use`)
 	}
 	f.created = append(f.created, name)
 	return container.CreateResponse{ID: "new-" + name}, nil
@@ -33,7 +33,7 @@ func (f *nameTaken) ContainerCreate(_ context.Context, _ *container.Config, _ *c
 func (f *nameTaken) ContainerInspect(_ context.Context, name string) (container.InspectResponse, error) {
 	if name != f.holder || f.hidden > 0 {
 		f.hidden--
-		return container.InspectResponse{}, &engineError{Status: http.StatusNotFound, Message: "No such container: " + name}
+		return container.InspectResponse{}, cerrdefs.ErrNotFound.WithMessage("No such container: " + name)
 	}
 	return container.InspectResponse{ContainerJSONBase: &container.ContainerJSONBase{ID: "old-" + name}, Config: &container.Config{Labels: f.labels}}, nil
 }

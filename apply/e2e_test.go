@@ -38,12 +38,9 @@ func e2eDocker(t *testing.T) *Engine {
 	if testing.Short() {
 		t.Skip("end-to-end test: skipped with -short")
 	}
-	d, err := NewClient()
-	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = d.Ping(ctx)
-		cancel()
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	d, err := ConnectEngine(ctx, ConnectOptions{Env: os.Environ()})
+	cancel()
 	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("docker is unreachable under CI=true: %v", err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/client"
 )
 
 const imageCmdsCompose = `name: shop
@@ -191,7 +192,7 @@ func (f *pullsByRef) ImagePull(_ context.Context, ref string, _ image.PullOption
 	return io.NopCloser(strings.NewReader(`{"status":"Pull complete"}`)), nil
 }
 
-func (f *pullsByRef) ImageInspect(_ context.Context, ref string) (image.InspectResponse, error) {
+func (f *pullsByRef) ImageInspect(_ context.Context, ref string, _ ...client.ImageInspectOption) (image.InspectResponse, error) {
 	return image.InspectResponse{ID: "sha256:" + ref}, nil
 }
 

@@ -592,21 +592,17 @@ func TestE2EKillDuringNetworkRecreate(t *testing.T) {
 // keeps one and removes the other.
 func TestE2EDuplicateNetwork(t *testing.T) {
 	d := e2eDocker(t)
-	if v, _ := d.apiVersion(context.Background()); versions.GreaterThanOrEqualTo(v, "1.44") {
+	if v := d.ClientVersion(); versions.GreaterThanOrEqualTo(v, "1.44") {
 		t.Skipf("the engine (API %s) refuses duplicate network names", v)
 	}
 	kp := newKillProject(t, d)
 	dup := func() string {
 		t.Helper()
-		var out network.CreateResponse
 		body := map[string]any{
 			"Name": kp.name + "_front", "CheckDuplicate": false,
 			"Labels": map[string]string{LabelProject: kp.name, LabelNetwork: "front", LabelVersion: ComposeVersion},
 		}
-		if err := d.call(context.Background(), http.MethodPost, "/networks/create", nil, body, &out); err != nil {
-			t.Fatal(err)
-		}
-		return out.ID
+		return createNetworkRaw(t, d, body)
 	}
 	// Before the containers: two networks named <project>_front, no
 	// endpoints on either.
@@ -652,4 +648,31 @@ func TestE2ELeftoverUnderFinalName(t *testing.T) {
 		t.Fatal(err)
 	}
 	kp.assertConverged("a leftover under admin's final name")
+}
+
+// createNetworkRaw sends POST /networks/create with body as it is, through
+// the client's own transport: the client always asks an engine before API
+// 1.44 to check for duplicates, and this test needs one that does not.
+func createNetworkRaw(t *testing.T, d *Engine, body any) string {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The transport dials the engine's socket whatever the URL's host.
+	req, err := http.NewRequest(http.MethodPost, "http://docker/v"+d.ClientVersion()+"/networks/create", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := d.HTTPClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out network.CreateResponse
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("creating network: %s (%v)", resp.Status, err)
+	}
+	return out.ID
 }

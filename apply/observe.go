@@ -18,12 +18,15 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
+	"github.com/docker/docker/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 )
 
-// Docker is the part of the Engine API that apply uses;
-// *Engine implements it and tests can fake it.
+// Docker is the part of the Engine API that apply uses, with the Docker
+// client's own method signatures: *client.Client implements it, *Engine
+// (the client with the Docker CLI's registry credentials) too, and tests
+// can fake it.
 type Docker interface {
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
 	ContainerInspect(ctx context.Context, container string) (container.InspectResponse, error)
@@ -41,21 +44,10 @@ type Docker interface {
 	VolumeList(ctx context.Context, options volume.ListOptions) (volume.ListResponse, error)
 	VolumeCreate(ctx context.Context, options volume.CreateOptions) (volume.Volume, error)
 	VolumeRemove(ctx context.Context, volumeID string, force bool) error
-	ImageInspect(ctx context.Context, image string) (image.InspectResponse, error)
+	ImageInspect(ctx context.Context, image string, opts ...client.ImageInspectOption) (image.InspectResponse, error)
 	ImagePull(ctx context.Context, ref string, options image.PullOptions) (io.ReadCloser, error)
 	ImageBuild(ctx context.Context, context io.Reader, options build.ImageBuildOptions) (build.ImageBuildResponse, error)
 	ImageRemove(ctx context.Context, image string, options image.RemoveOptions) ([]image.DeleteResponse, error)
-}
-
-// NewClient connects to the engine named by DOCKER_HOST (or the default
-// socket). The API version is negotiated on the first request, so an older
-// engine (20.10, API 1.41) works with this newer client.
-func NewClient() (*Engine, error) {
-	e, err := newEngine()
-	if err != nil {
-		return nil, fmt.Errorf("connecting to docker: %w", err)
-	}
-	return e, nil
 }
 
 // Compose's label keys.

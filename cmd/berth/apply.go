@@ -101,7 +101,7 @@ func (a *app) observeProject(ctx context.Context) (*apply.Engine, *apply.Observe
 	if err != nil {
 		return nil, nil, err
 	}
-	d, err := apply.NewClient()
+	d, err := a.engine(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -182,7 +182,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		return err
 	}
 	defer prog.Close()
-	d, err := apply.NewClient()
+	d, err := a.engine(ctx)
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,10 @@ import (
 // needDocker skips without a reachable engine, except under CI=true.
 func needDocker(t *testing.T) {
 	t.Helper()
-	d, err := apply.NewClient()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	d, err := apply.ConnectEngine(ctx, apply.ConnectOptions{Env: os.Environ()})
+	cancel()
 	if err == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_, err = d.Ping(ctx)
-		cancel()
 		d.Close()
 	}
 	if err != nil {

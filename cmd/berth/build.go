@@ -80,7 +80,7 @@ func (a *app) runBuild(cmd *cobra.Command, o buildOptions, services []string) er
 		}
 		return nil
 	}
-	d, err := apply.NewClient()
+	d, err := a.engine(ctx)
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func (a *app) runPlan(cmd *cobra.Command, o planOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	d, err := apply.NewClient()
+	d, err := a.engine(ctx)
 	if err != nil {
 		return err
 	}

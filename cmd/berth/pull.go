@@ -78,7 +78,7 @@ func (a *app) runPull(cmd *cobra.Command, o pullOptions, services []string) erro
 	if err != nil {
 		return cli.InputError{Err: err}
 	}
-	d, err := apply.NewClient()
+	d, err := a.engine(ctx)
 	if err != nil {
 		return err
 	}
