@@ -11,6 +11,8 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+
+	"github.com/berth-compose/berth/internal/corpustest"
 )
 
 // The corpus oracles were produced with the corpus root at this path and
@@ -21,27 +23,8 @@ const (
 	oracleHome = "/home/corpus"
 )
 
-// corpusDir finds the shared corpus: $BERTH_CORPUS, or ../shared/corpus next
-// to the repository. A user's clone has none: the test then skips and says
-// why, except in CI, where a missing corpus is a failure.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("BERTH_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "oracle")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus not found at %s (set BERTH_CORPUS): %v", dir, err)
-		}
-		t.Skipf("corpus not found at %s (set BERTH_CORPUS to run the Docker Compose parity tests)", dir)
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
+// corpusDir finds the shared corpus (see internal/corpustest).
+func corpusDir(t *testing.T) string { return corpustest.Dir(t) }
 
 // oracleRootLock keeps two test processes on one machine (a developer's
 // run beside another) from using the oracle root at once: the path is fixed

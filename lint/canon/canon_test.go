@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-compose/berth/internal/corpustest"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-compose/berth/lint/canon"
@@ -172,21 +174,5 @@ func TestCorpus(t *testing.T) {
 	}
 }
 
-// CorpusFiles lists the corpus compose files ($BERTH_CORPUS or
-// /work/shared/corpus/awesome); it skips the test when there are none,
-// unless CI=true.
-func CorpusFiles(t *testing.T) []string {
-	t.Helper()
-	dir := os.Getenv("BERTH_CORPUS")
-	if dir == "" {
-		dir = "/work/shared/corpus/awesome"
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "compose.y*ml"))
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no corpus files under %s (set BERTH_CORPUS)", dir)
-		}
-		t.Skipf("no corpus files under %s (set BERTH_CORPUS to run this test)", dir)
-	}
-	return files
-}
+// CorpusFiles lists the corpus compose files (see internal/corpustest).
+func CorpusFiles(t *testing.T) []string { return corpustest.Files(t) }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-compose/berth/internal/corpustest"
+
 	"github.com/berth-compose/berth/lint"
 	"github.com/berth-compose/berth/lint/canon"
 	"github.com/berth-compose/berth/load"
@@ -189,21 +191,5 @@ func corpusOptions(dir, path string) load.Options {
 		Env: []string{"HOME=/home/corpus", "PATH=/usr/bin:/bin", "PWD=" + dir}}
 }
 
-// corpusFiles lists the corpus compose files ($BERTH_CORPUS or
-// /work/shared/corpus/awesome). Without them the test is skipped, saying
-// so, unless CI=true, where that is a failure.
-func corpusFiles(t *testing.T) []string {
-	t.Helper()
-	dir := os.Getenv("BERTH_CORPUS")
-	if dir == "" {
-		dir = "/work/shared/corpus/awesome"
-	}
-	files, _ := filepath.Glob(filepath.Join(dir, "*", "compose.y*ml"))
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no corpus compose files under %s (set BERTH_CORPUS)", dir)
-		}
-		t.Skipf("no corpus compose files under %s: set BERTH_CORPUS to the awesome-compose corpus to run the config-invariance check on it", dir)
-	}
-	return files
-}
+// corpusFiles lists the corpus compose files (see internal/corpustest).
+func corpusFiles(t *testing.T) []string { return corpustest.Files(t) }

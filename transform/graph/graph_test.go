@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-compose/berth/internal/corpustest"
+
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-compose/berth/load"
@@ -84,23 +86,8 @@ func TestSeedGolden(t *testing.T) {
 	}
 }
 
-// corpusDir finds the shared corpus ($BERTH_CORPUS or ../shared/corpus
-// beside the repository). Without it the corpus tests skip and say so; in
-// CI (CI=true) a missing corpus fails.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("BERTH_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "awesome")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus not found under %s (set BERTH_CORPUS): %v", dir, err)
-		}
-		t.Skipf("corpus not found under %s: set BERTH_CORPUS to the awesome-compose corpus to run this test", dir)
-	}
-	return dir
-}
+// corpusDir finds the shared corpus (see internal/corpustest).
+func corpusDir(t *testing.T) string { return corpustest.Dir(t) }
 
 // TestCorpusGolden draws five corpus samples chosen for what they exercise:
 // service_healthy conditions and a service on two networks

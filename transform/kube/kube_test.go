@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berth-compose/berth/internal/corpustest"
+
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -248,27 +250,8 @@ func validate(kind string, obj any) field.ErrorList {
 	return errs
 }
 
-// corpusDir finds the shared corpus: $BERTH_CORPUS, or ../shared/corpus next
-// to the repository. Without it the test skips and says why, except in CI,
-// where a missing corpus is a failure.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("BERTH_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "awesome")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus not found at %s (set BERTH_CORPUS): %v", dir, err)
-		}
-		t.Skipf("corpus not found at %s (set BERTH_CORPUS to convert the corpus)", dir)
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
-}
+// corpusDir finds the shared corpus (see internal/corpustest).
+func corpusDir(t testing.TB) string { return corpustest.Dir(t) }
 
 // loadable are the corpus files that load (plex needs a variable the
 // corpus does not set; see the corpus README).
