@@ -12,7 +12,9 @@ import (
 	composecli "github.com/compose-spec/compose-go/v2/cli"
 	"github.com/spf13/cobra"
 
+	"github.com/berth-compose/berth/internal/atomicfile"
 	"github.com/berth-compose/berth/internal/cli"
+	"github.com/berth-compose/berth/internal/textdiff"
 	"github.com/berth-compose/berth/lint/canon"
 	"github.com/berth-compose/berth/load"
 )
@@ -102,7 +104,11 @@ func (a *app) runFmt(o fmtOptions, args []string) error {
 			}
 			unformatted = true
 			if o.diff {
-				if _, err := a.Out.Write(unifiedDiff(name, src, out)); err != nil { // shared with berth lint --diff
+				d, err := textdiff.Unified(name, src, out)
+				if err != nil {
+					return err
+				}
+				if _, err := a.Out.Write(d); err != nil {
 					return err
 				}
 			} else {
@@ -113,7 +119,7 @@ func (a *app) runFmt(o fmtOptions, args []string) error {
 				return err
 			}
 		case changed:
-			if err := writeFileAtomic(path, out); err != nil {
+			if err := atomicfile.Write(path, out); err != nil {
 				problems = append(problems, &load.Error{Pos: load.Position{File: name}, Msg: "cannot write file", Err: err})
 			}
 		}
@@ -178,35 +184,4 @@ func fmtDisplayName(path string) string {
 		return rel
 	}
 	return path
-}
-
-// writeFileAtomic replaces path's content, keeping its mode, through a
-// temporary file in the same directory so that a crash or an interrupt never
-// leaves half a compose file (fmt and lint --fix write with it).
-func writeFileAtomic(path string, data []byte) error {
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(real), "."+filepath.Base(real)+".berth-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), real)
 }

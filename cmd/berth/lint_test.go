@@ -325,15 +325,6 @@ func TestLintFix(t *testing.T) {
 	}
 }
 
-func TestUnifiedDiff(t *testing.T) {
-	old := "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n"
-	new := "a\nB\nc\nd\ne\nf\ng\nh\ni\nj\nk\n"
-	want := "--- f\n+++ f\n@@ -1,5 +1,5 @@\n a\n-b\n+B\n c\n d\n e\n@@ -8,3 +8,4 @@\n h\n i\n j\n+k\n"
-	if got := string(unifiedDiff("f", []byte(old), []byte(new))); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-}
-
 // TestPreCommitHook runs scripts/precommit-e2e.sh: berth's hook through a
 // real pre-commit, in a throwaway repository. Without pre-commit it is
 // skipped, except in CI (CI=true), where .ci/run installs it.
