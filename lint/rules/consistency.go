@@ -27,6 +27,8 @@ var Consistency = []*lint.Rule{
 	DuplicateHostPort,
 	UnusedResource,
 	HealthyDependencyWithoutHealthcheck,
+	DuplicateEnvironment,
+	ExternalWithOptions,
 }
 
 // UndefinedNetwork: BR101.

@@ -20,6 +20,8 @@ var Reliability = []*lint.Rule{
 	NoRestartPolicy,
 	UnpinnedImage,
 	ObsoleteVersion,
+	UnknownRestartPolicy,
+	UnknownPortProtocol,
 }
 
 // DisabledHealthcheckAwaited: BR201.
