@@ -206,20 +206,6 @@ func TestSuppress(t *testing.T) {
 	}
 }
 
-// stripMeta drops the meta findings and the suppression marks, to rerun the
-// suppress step with a configuration.
-func stripMeta(diags []Diagnostic) []Diagnostic {
-	var out []Diagnostic
-	for _, d := range diags {
-		if d.Rule == testUnknown || d.Rule == testUnused || d.Rule == testReason {
-			continue
-		}
-		d.Suppressed, d.Justification = false, ""
-		out = append(out, d)
-	}
-	return out
-}
-
 func TestSuppressKnownRegistry(t *testing.T) {
 	// A rule registered as known but not run is not unknown, and its
 	// suppression is not unused either.

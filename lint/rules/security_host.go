@@ -42,8 +42,8 @@ var HostDevice = &lint.Rule{
 					src, ok := secLiteral(p, ip)
 					if ok {
 						src, _, _ = strings.Cut(src, ":")
-					} else if src, ok = secLiteral(p, ip+".source"); ok {
-						ip += ".source"
+					} else {
+						src, ok = secLiteral(p, ip+".source") // the long syntax
 					}
 					return ok && src == d.Source
 				})
