@@ -39,4 +39,3 @@ func (f *Flags) LoadOptions(env []string) load.Options {
 		Env:         env,
 	}
 }
-
