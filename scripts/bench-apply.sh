@@ -39,8 +39,7 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
-# berth runs berth-engine, built next to it, for plan, apply and down.
-CGO_ENABLED=0 go build -o "$tmp/" ./cmd/berth ./cmd/berth-engine
+CGO_ENABLED=0 go build -trimpath -o "$berth" ./cmd/berth
 
 # The test image, as the apply tests build it: the static test program in a
 # FROM scratch image.
