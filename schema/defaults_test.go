@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/schema/engine"
+	"github.com/berth-compose/berth/schema/spec"
 )
 
 func TestEngineDefaults(t *testing.T) {
@@ -84,8 +86,17 @@ volumes:
 		d.ShmSize, d.Replicas, d.PortProtocol, d.LoggingDriver,
 		d.Healthcheck.Interval, d.Healthcheck.Timeout, d.Healthcheck.Retries, d.Healthcheck.StartPeriod, d.Healthcheck.StartInterval,
 		d.NetworkDriver, d.VolumeDriver)
-	if vs := Validate("defaults.yaml", []byte(src)); len(vs) > 0 {
+	f, err := load.ParseFile("defaults.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs := spec.Validate("defaults.yaml", f.Docs, spec.Options{}); len(vs) > 0 {
 		t.Errorf("defaults do not validate:\n%s\n%v", src, vs)
+	}
+	for _, d := range spec.Data(f.Docs, spec.Options{}) {
+		if err := Check(d); err != nil {
+			t.Errorf("compose.cue refuses the defaults:\n%s\n%v", src, err)
+		}
 	}
 }
 

@@ -48,9 +48,11 @@ type castRule struct {
 	cast    interp.Cast
 }
 
-func castFor(p tree.Path) interp.Cast {
+// castFor returns compose-go's cast for the string at p, whose last
+// segment is last.
+func castFor(p tree.Path, last string) interp.Cast {
 	cs := casts()
-	for _, group := range [][]castRule{cs[p.Last()], cs[tree.PathMatchAll]} {
+	for _, group := range [][]castRule{cs[last], cs[tree.PathMatchAll]} {
 		for _, c := range group {
 			if p.Matches(c.pattern) {
 				return c.cast
@@ -75,10 +77,13 @@ type converter struct {
 func locKey(loc []string) string { return strings.Join(loc, "\x00") }
 
 func (c *converter) value(n *yaml.Node, loc []string, depth int) any {
-	return c.convert(n, loc, tree.NewPath(), depth)
+	return c.convert(n, loc, tree.NewPath(), "", depth)
 }
 
-func (c *converter) convert(n *yaml.Node, loc []string, tp tree.Path, depth int) any {
+// convert builds the value of n at instance location loc, whose path in
+// compose-go's interpolation terms is tp (list indexes as "[]"), ending in
+// last.
+func (c *converter) convert(n *yaml.Node, loc []string, tp tree.Path, last string, depth int) any {
 	n = deref(n)
 	c.visits++
 	if n == nil || c.halted || c.visits > maxVisits || depth > maxDepth {
@@ -96,14 +101,14 @@ func (c *converter) convert(n *yaml.Node, loc []string, tp tree.Path, depth int)
 			if len(loc) == 0 {
 				next = tree.NewPath(k) // compose-go does not escape top-level keys
 			}
-			m[k] = c.convert(kv[1], append(loc, k), next, depth+1)
+			m[k] = c.convert(kv[1], append(loc, k), next, k, depth+1)
 		}
 		return m
 	case yaml.SequenceNode:
 		its := items(n)
 		l := make([]any, 0, len(its))
 		for i, it := range its {
-			l = append(l, c.convert(it, append(loc, strconv.Itoa(i)), tp.Next(tree.PathMatchList), depth+1))
+			l = append(l, c.convert(it, append(loc, strconv.Itoa(i)), tp.Next(tree.PathMatchList), tree.PathMatchList, depth+1))
 		}
 		return l
 	}
@@ -124,7 +129,7 @@ func (c *converter) convert(n *yaml.Node, loc []string, tp tree.Path, depth int)
 		}
 		s = sub
 	}
-	if fn := castFor(tp); fn != nil {
+	if fn := castFor(tp, last); fn != nil {
 		cv, err := fn(s)
 		if err != nil {
 			c.skipAt(loc)
@@ -152,6 +157,19 @@ func scalar(n *yaml.Node) any {
 		return n.Value
 	case "!!null":
 		return nil
+	case "!!bool":
+		// The spellings yaml/v4 resolves to !!bool; others take Decode.
+		switch n.Value {
+		case "true", "True", "TRUE":
+			return true
+		case "false", "False", "FALSE":
+			return false
+		}
+	case "!!int":
+		// Plain decimal integers; 0x, 0o, signs and the like take Decode.
+		if i, err := strconv.ParseInt(n.Value, 10, 64); err == nil && n.Value[0] != '0' && n.Value[0] != '+' || n.Value == "0" {
+			return float64(i)
+		}
 	}
 	var v any
 	if err := n.Decode(&v); err != nil {

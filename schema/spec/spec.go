@@ -254,3 +254,14 @@ func sortViolations(vs []rules.Violation) {
 		return a.Rule.Code < b.Rule.Code
 	})
 }
+
+// Accepts validates one document's data (as Data returns it) against
+// compose-go's schema alone, without berth's wording or compose-go's checks
+// outside the schema: the verdict the CUE reference is held to.
+func Accepts(data any) error {
+	sch, err := compiled()
+	if err != nil {
+		return err
+	}
+	return sch.js.Validate(data)
+}
