@@ -14,8 +14,6 @@ import (
 	"cuelang.org/go/encoding/jsonschema"
 	"cuelang.org/go/encoding/yaml"
 	composeschema "github.com/compose-spec/compose-go/v2/schema"
-
-	"github.com/berth-compose/berth/schema/internal/specfix"
 )
 
 // Header is written at the top of the generated file so nobody edits it by hand.
@@ -71,7 +69,7 @@ func FixUnevaluated(raw []byte) ([]byte, error) {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return nil, fmt.Errorf("parsing JSON schema: %w", err)
 	}
-	if err := specfix.Fix(doc); err != nil {
+	if err := fixUnevaluated(doc); err != nil {
 		return nil, err
 	}
 	var buf bytes.Buffer

@@ -1,26 +1,20 @@
-// Package specfix rewrites compose-go's JSON Schema into the shape berth's
-// two validators read: the CUE schema generator (schema/internal/cuegen) and
-// the runtime validator (schema/fast). It does not import CUE, so the
-// runtime does not link it.
-package specfix
+package cuegen
 
 import (
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 )
 
-// Fix rewrites every $defs entry of the form
+// fixUnevaluated rewrites every $defs entry of the form
 //
 //	{allOf: [{$ref: "#/$defs/a"}, ...], properties: {...}, unevaluatedProperties: false}
 //
-// in doc into one closed object (allOf'd properties inlined,
-// additionalProperties: false). CUE's JSON Schema encoder does not implement
-// unevaluatedProperties and would leave such objects open; schema/fast
-// applies the same rewrite so that both validators read one schema. compose-go
-// v2.15.0 does not use the keyword, newer releases do (service, job,
-// pre_start_hook). Any other use of the keyword is an error: fail closed.
-func Fix(doc map[string]any) error {
+// in doc into one closed object (allOf'd properties inlined, a property that
+// two branches define required to satisfy both, additionalProperties:
+// false). Any other use of the keyword is an error: fail closed.
+func fixUnevaluated(doc map[string]any) error {
 	defs, _ := doc["$defs"].(map[string]any)
 	names := make([]string, 0, len(defs))
 	for name := range defs {
@@ -86,17 +80,11 @@ func inlineAllOf(name string, def, defs map[string]any) error {
 		}
 		subProps, _ := sub["properties"].(map[string]any)
 		for k, v := range subProps {
-			if _, dup := props[k]; dup {
-				return fmt.Errorf("$defs/%s: property %q defined twice (via %s)", name, k, ref)
-			}
-			props[k] = v
+			props[k] = conjoin(props[k], v)
 		}
 		subPats, _ := sub["patternProperties"].(map[string]any)
 		for k, v := range subPats {
-			if _, dup := pats[k]; dup {
-				return fmt.Errorf("$defs/%s: pattern %q defined twice (via %s)", name, k, ref)
-			}
-			pats[k] = v
+			pats[k] = conjoin(pats[k], v)
 		}
 	}
 	def["properties"] = props
@@ -108,6 +96,20 @@ func inlineAllOf(name string, def, defs map[string]any) error {
 	def["additionalProperties"] = false
 	def["type"] = "object"
 	return nil
+}
+
+// conjoin is the schema a property must satisfy when two allOf branches
+// both define it: the one definition when they are the same (compose-go
+// v2.16's container_spec and workload_spec both allow "^x-" extensions),
+// else both, as allOf says.
+func conjoin(a, b any) any {
+	switch {
+	case a == nil:
+		return b
+	case reflect.DeepEqual(a, b):
+		return a
+	}
+	return map[string]any{"allOf": []any{a, b}}
 }
 
 func hasKey(v any, key string) bool {
