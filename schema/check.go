@@ -9,13 +9,20 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 )
 
-// compiledSchema is compose.cue compiled on first use.
-var compiledSchema = sync.OnceValues(func() (cue.Value, error) {
-	s := cuecontext.New().CompileBytes(composeCUE, cue.Filename("compose.cue"))
+// compiled is compose.cue compiled on first use, with the context that
+// documents are built in.
+type compiled struct {
+	ctx    *cue.Context
+	schema cue.Value
+}
+
+var compiledSchema = sync.OnceValues(func() (compiled, error) {
+	ctx := cuecontext.New()
+	s := ctx.CompileBytes(composeCUE, cue.Filename("compose.cue"))
 	if err := s.Err(); err != nil {
-		return cue.Value{}, fmt.Errorf("compiling embedded compose.cue: %w", err)
+		return compiled{}, fmt.Errorf("compiling embedded compose.cue: %w", err)
 	}
-	return s, nil
+	return compiled{ctx, s}, nil
 })
 
 // schemaMu serialises use of the shared cue.Context: building values into
@@ -41,9 +48,9 @@ func Check(data any) error {
 	}
 	schemaMu.Lock()
 	defer schemaMu.Unlock()
-	v := s.Context().CompileBytes(b, cue.Filename("document.json"))
+	v := s.ctx.CompileBytes(b, cue.Filename("document.json"))
 	if err := v.Err(); err != nil {
 		return fmt.Errorf("reading the document: %w", err)
 	}
-	return s.Unify(v).Validate(cue.Concrete(true))
+	return s.schema.Unify(v).Validate(cue.Concrete(true))
 }

@@ -1,6 +1,6 @@
 // Package rules names the problems the compose-spec schema finds: the BR0xx
 // rule table and the Violation type. It is its own package, free of CUE, so
-// that the runtime validator (schema/fast) and everything that links it do
+// that the run-time validator (schema/spec) and everything that links it do
 // not pay CUE's start-up cost; package schema re-exports it.
 package rules
 

@@ -315,8 +315,13 @@ type document struct {
 // a uniqueness violation. orig keeps the lists as written, to find the node
 // behind an index of the validated data.
 func (d *document) unique() {
-	d.orig = d.data
 	m, ok := d.data.(map[string]any)
+	if ok {
+		// compose-go resolves and removes `include` before it validates;
+		// its entries are decoded, not validated.
+		delete(m, "include")
+	}
+	d.orig = d.data
 	if !ok {
 		return
 	}

@@ -439,4 +439,3 @@ func parseDocs(src []byte) ([]*yaml.Node, error) {
 		docs = append(docs, &n)
 	}
 }
-

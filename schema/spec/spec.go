@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -233,7 +234,12 @@ func validateDoc(sch *Schema, filename string, root *yaml.Node, opts Options) []
 			return []rules.Violation{{File: filename, Line: 1, Col: 1, Rule: rules.RuleInvalidValue,
 				Message: fmt.Sprintf("internal error while validating: %v", err)}}
 		}
-		out = append(out, d.report(filename, verr)...)
+		schemaVs := d.report(filename, verr)
+		// A non-finite number the schema refuses anyway needs no second finding.
+		out = slices.DeleteFunc(out, func(n rules.Violation) bool {
+			return slices.ContainsFunc(schemaVs, func(v rules.Violation) bool { return v.Path == n.Path })
+		})
+		out = append(out, schemaVs...)
 	}
 	out = append(out, conflictingKeys(filename, d)...)
 	return out

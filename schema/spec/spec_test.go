@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	yaml "go.yaml.in/yaml/v4"
+
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/schema/rules"
 	"github.com/berth-compose/berth/schema/spec"
@@ -119,5 +121,99 @@ func TestValid(t *testing.T) {
 				t.Errorf("want no violations, got %v", vs)
 			}
 		})
+	}
+}
+
+// TestMessages pins the wording of the common cases users see most.
+func TestMessages(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"services:\n  web:\n    image: x\n    portz: [1]\n", `unknown key "portz" in service "web"; did you mean "ports"?`},
+		{"servces: {}\n", `unknown top-level key "servces" (extensions must start with "x-"); did you mean "services"?`},
+		{"services:\n  web:\n    image: 5\n", `services.web.image: expected string, got integer 5`},
+		{"services:\n  web:\n    extends: {file: x}\n", `missing required key "service" in services.web.extends`},
+		{"services:\n  \"a b\":\n    image: x\n", `invalid service name "a b": only letters, digits, '.', '_' and '-' are allowed`},
+		{"services:\n  my.app:\n    image: x\n    x: 1\n", `unknown key "x" in service "my.app"`},
+		{"services:\n  web:\n    image: x\n    pull_policy: sometimes\n", `services.web.pull_policy: invalid value "sometimes": must match "^(always|never|build|if_not_present|missing|refresh|daily|weekly|every_([0-9]+[wdhms])+)$"`},
+		{"services:\n  web:\n    image: x\n    depends_on: {db: {condition: started}}\n  db:\n    image: x\n", `services.web.depends_on.db.condition: invalid value "started", allowed: "service_started", "service_healthy", "service_completed_successfully"`},
+		{"- a\n", "the document: expected mapping, got list"},
+		{"services:\n  web:\n    image: [a]\n", "services.web.image: expected string, got list"},
+		{"services:\n  web: true\n", "services.web: expected mapping, got boolean true"},
+		{"services:\n  web:\n    image: x\n    cpus: .inf\n", "services.web.cpus: invalid value .inf, compose only accepts finite numbers"},
+	}
+	for _, c := range cases {
+		f, err := load.ParseFile("m.yaml", []byte(c.src))
+		var vs []rules.Violation
+		if err == nil {
+			vs = spec.Validate("m.yaml", f.Docs, spec.Options{Interpolate: true})
+		} else if c.src != "- a\n" {
+			t.Fatal(err)
+		} else {
+			// ParseFile refuses a top-level list first; validate the
+			// document as the library would see it.
+			vs = spec.Validate("m.yaml", mustDocs(t, c.src), spec.Options{})
+		}
+		if len(vs) != 1 || vs[0].Message != c.want {
+			t.Errorf("%q: got %v, want one violation %q", c.src, vs, c.want)
+		}
+	}
+}
+
+func mustDocs(t *testing.T, src string) []*yaml.Node {
+	t.Helper()
+	docs, err := parseDocs([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return docs
+}
+
+func TestPathQuoting(t *testing.T) {
+	vs := validate(t, "p.yaml", []byte("services:\n  my.app:\n    image: x\n    ports:\n      - true\n"))
+	if len(vs) != 1 || vs[0].Path != `services."my.app".ports[0]` {
+		t.Fatalf("got %+v", vs)
+	}
+}
+
+// TestEnvironmentDecides: the same file is valid or not depending on the
+// variables, as compose-go substitutes them before validating.
+func TestEnvironmentDecides(t *testing.T) {
+	src := []byte("services:\n  web:\n    image: x\n    pull_policy: ${P}\n    cpu_count: ${N:-2}\n")
+	f, err := load.ParseFile("e.yaml", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := func(kv map[string]string) spec.Options {
+		return spec.Options{Interpolate: true, Lookup: func(k string) (string, bool) { v, ok := kv[k]; return v, ok }}
+	}
+	if vs := spec.Validate("e.yaml", f.Docs, env(map[string]string{"P": "always"})); len(vs) != 0 {
+		t.Errorf("P=always: got %v", vs)
+	}
+	if vs := spec.Validate("e.yaml", f.Docs, env(map[string]string{"P": "sometimes"})); len(vs) != 1 || vs[0].Line != 4 || vs[0].Col != 18 {
+		t.Errorf("P=sometimes: got %v, want one violation at 4:18", vs)
+	}
+	// A cast that fails is compose-go's interpolation error, not a schema one.
+	if vs := spec.Validate("e.yaml", f.Docs, env(map[string]string{"P": "always", "N": "two"})); len(vs) != 0 {
+		t.Errorf("N=two: got %v", vs)
+	}
+	// --no-interpolate: compose-go validates the text as written
+	// (cpu_count may be a string).
+	if vs := spec.Validate("e.yaml", f.Docs, spec.Options{}); len(vs) != 1 || vs[0].Line != 4 {
+		t.Errorf("not interpolated: got %v, want one violation on line 4", vs)
+	}
+}
+
+func TestConcurrentValidate(t *testing.T) {
+	f, err := load.ParseFile("c.yaml", []byte("services:\n  web:\n    image: 5\n    portz: 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []rules.Violation)
+	for range 8 {
+		go func() { done <- spec.Validate("c.yaml", f.Docs, spec.Options{}) }()
+	}
+	for range 8 {
+		if vs := <-done; len(vs) != 2 {
+			t.Errorf("got %v", vs)
+		}
 	}
 }

@@ -1,6 +1,6 @@
 // Package cuegen turns compose-go's embedded JSON Schema into the CUE source
 // that the schema package embeds. It lives in an internal package so that the
-// go:generate driver and the drift test share exactly one code path.
+// generate driver and the drift test share exactly one code path.
 package cuegen
 
 import (
