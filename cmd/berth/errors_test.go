@@ -61,7 +61,7 @@ func TestSchemaErrorsAllReported(t *testing.T) {
 	r := runBerth(t, dir, []string{"PATH=/usr/bin:/bin"}, "config", "-q", "-f", "readme.yaml")
 	want := []string{
 		"readme.yaml:5:5: ",
-		"readme.yaml:7:14: ",
+		"readme.yaml:7:18: ",
 		"readme.yaml:9:12: ",
 	}
 	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")

@@ -122,7 +122,9 @@ func (c *converter) convert(n *yaml.Node, loc []string, tp tree.Path, last strin
 		if lookup == nil {
 			lookup = func(string) (string, bool) { return "", false }
 		}
-		sub, err := template.Substitute(s, template.Mapping(lookup))
+		// Without logging: compose-go has already warned about each unset
+		// variable while loading, at the place berth reports it.
+		sub, err := template.SubstituteWithOptions(s, template.Mapping(lookup), template.WithoutLogging)
 		if err != nil {
 			c.skipAt(loc)
 			return s
