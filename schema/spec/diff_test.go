@@ -16,6 +16,7 @@ import (
 	"github.com/sirupsen/logrus"
 	yaml "go.yaml.in/yaml/v4"
 
+	"github.com/berth-compose/berth/internal/corpustest"
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/schema"
 	"github.com/berth-compose/berth/schema/spec"
@@ -28,39 +29,17 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// corpusDir finds the shared corpus ($BERTH_CORPUS, or ../shared/corpus
-// next to the checkout). Without it the test skips and says why, except in
-// CI, where a missing corpus is a failure.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("BERTH_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "awesome")); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("corpus not found at %s (set BERTH_CORPUS): %v", dir, err)
-		}
-		t.Skipf("corpus not found at %s (set BERTH_CORPUS to run the differential tests against compose-go)", dir)
-	}
-	return dir
-}
-
-// corpusFiles are the compose files of the corpus, sorted.
+// corpusFiles are the compose files of the shared corpus (see
+// internal/corpustest: BERTH_CORPUS, or ../shared/corpus beside the
+// repository; without it the tests skip and say why, and fail under CI).
 func corpusFiles(t testing.TB) []string {
-	dir := corpusDir(t)
-	files, _ := filepath.Glob(filepath.Join(dir, "awesome", "*", "*.y*ml"))
 	var out []string
-	for _, f := range files {
+	for _, f := range corpustest.Files(t) {
 		switch filepath.Base(f) {
 		case "compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml":
 			out = append(out, f)
 		}
 	}
-	if len(out) == 0 {
-		t.Fatalf("no compose files under %s/awesome", dir)
-	}
-	sort.Strings(out)
 	return out
 }
 
@@ -244,7 +223,7 @@ func FuzzDifferential(f *testing.F) {
 	seeds, _ := filepath.Glob("../testdata/*/*.yaml")
 	if dir := os.Getenv("BERTH_CORPUS"); dir != "" {
 		more, _ := filepath.Glob(filepath.Join(dir, "awesome", "*", "compose.yaml"))
-		seeds = append(seeds, more...)
+		seeds = append(seeds, more...) // the corpus only when named: a fuzz run must not skip
 	}
 	for _, s := range seeds {
 		if src, err := os.ReadFile(s); err == nil {
