@@ -24,6 +24,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/docker/api/types/build"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform"
@@ -53,18 +55,41 @@ func e2eDocker(t *testing.T) *Engine {
 }
 
 var (
-	imageOnce sync.Once
-	imageErr  error
+	imageOnce  sync.Once
+	imageErr   error
+	imageBuilt bool // this process built the image: removeE2EImage removes it
 )
 
 // buildE2EImage builds testdata/e2e/app statically and sends it with a
 // FROM scratch Dockerfile as a build context, once per test process.
 func buildE2EImage(t *testing.T, d *Engine) {
 	t.Helper()
-	imageOnce.Do(func() { imageErr = buildImage(d) })
+	imageOnce.Do(func() {
+		imageErr = buildImage(d)
+		imageBuilt = true
+	})
 	if imageErr != nil {
 		t.Fatalf("building %s: %v", e2eImage, imageErr)
 	}
+}
+
+// removeE2EImage removes the test image and its build steps, if this test
+// process built it.
+func removeE2EImage() error {
+	if !imageBuilt {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d, err := ConnectEngine(ctx, ConnectOptions{Env: os.Environ()})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.ImageRemove(ctx, e2eImage, image.RemoveOptions{PruneChildren: true}); err != nil && !isNotFound(err) {
+		return fmt.Errorf("removing %s: %w", e2eImage, err)
+	}
+	return nil
 }
 
 func buildImage(d *Engine) error {
@@ -91,7 +116,10 @@ func buildImage(d *Engine) error {
 		mode int64
 		body []byte
 	}{
-		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
+		// The label first: no other package's FROM scratch build shares a
+		// cached step with this image, so removing it at the end of the
+		// run (removeE2EImage) never finds another package's image on it.
+		{"Dockerfile", 0o644, []byte("FROM scratch\nLABEL berth.test=apply\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
 		{"app", 0o755, app},
 	}
 	for _, f := range files {
@@ -170,8 +198,31 @@ func newE2EProject(t *testing.T, d *Engine, env string) *e2eProject {
 				return
 			}
 		}
+		if err := removeProjectImages(ctx, d, pr.name); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 	})
 	return pr
+}
+
+// removeProjectImages removes every image built for the project, the
+// dangling ones too: a rebuild under the same tag, or a tag removed while a
+// container still used the image, leaves an untagged image that still
+// carries the project label. The list holds the top-level images only (not
+// their build steps, which carry the label too); removing one prunes its
+// untagged build steps, up to a step another image still builds on, which
+// goes with that image.
+func removeProjectImages(ctx context.Context, d *Engine, project string) error {
+	images, err := d.ImageList(ctx, image.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelProject+"="+project))})
+	if err != nil {
+		return fmt.Errorf("listing the images of %s: %w", project, err)
+	}
+	for _, img := range images {
+		if _, err := d.ImageRemove(ctx, img.ID, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil && !isNotFound(err) {
+			return fmt.Errorf("removing image %.19s of %s: %w", img.ID, project, err)
+		}
+	}
+	return nil
 }
 
 func (pr *e2eProject) load(compose string) *types.Project {

@@ -151,6 +151,10 @@ func berthBinary(t *testing.T) string {
 // TestMain removes the berth binary the kill tests built.
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if err := removeE2EImage(); err != nil {
+		fmt.Fprintln(os.Stderr, "cleanup:", err)
+		code = 1
+	}
 	if berthPath != "" {
 		os.RemoveAll(filepath.Dir(berthPath))
 	}

@@ -37,6 +37,7 @@ func TestBuildCLI(t *testing.T) {
 	t.Cleanup(func() {
 		runBerth(t, dir, env, "-p", project, "down", "--rmi", "local", "--progress", "quiet")
 		_ = exec.Command("docker", "rmi", "-f", image).Run()
+		removeProjectImages(t, project)
 	})
 
 	if r := runBerth(t, dir, env, "-p", project, "plan", "--build", "--no-build"); r.code != 2 || !strings.Contains(r.stderr, "--build and --no-build") {

@@ -243,6 +243,7 @@ func TestPrivateRegistryE2E(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		runBerth(t, dir, baseEnv(loggedIn), "-p", project, "down", "--progress", "quiet")
+		removeProjectImages(t, project)
 	})
 
 	// Without login: the registry is named, and so is docker login.
@@ -507,7 +508,10 @@ func TestSSHHostE2E(t *testing.T) {
 		fmt.Sprintf("DOCKER_HOST=ssh://%s@127.0.0.1:%d", u.Username, port),
 	}
 	removeImages(t, project+"-web")
-	t.Cleanup(func() { runBerth(t, dir, local, "-p", project, "down", "--rmi", "local", "--progress", "quiet") })
+	t.Cleanup(func() {
+		runBerth(t, dir, local, "-p", project, "down", "--rmi", "local", "--progress", "quiet")
+		removeProjectImages(t, project)
+	})
 
 	if r := runBerth(t, dir, remote, "-p", project, "ps"); r.code != 0 {
 		t.Fatalf("ps over ssh: code %d\n%s%s", r.code, r.stdout, r.stderr)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -69,4 +70,28 @@ func runBerth(t *testing.T, dir string, env []string, args ...string) result {
 		t.Fatalf("berth %v did not finish within a minute (killed)", args)
 	}
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// removeProjectImages removes every image labelled as built for project,
+// dangling ones too (a rebuild under the same tag leaves the old image
+// untagged, still labelled), and fails the test when one stays. Call it
+// after the project's containers are gone.
+func removeProjectImages(t *testing.T, project string) {
+	t.Helper()
+	list := func(flag string) []string {
+		out, err := exec.Command("docker", "images", flag, "--no-trunc", "--filter", "label=com.docker.compose.project="+project).Output()
+		if err != nil {
+			t.Errorf("listing the images of %s: %v", project, err)
+			return nil
+		}
+		return strings.Fields(string(out))
+	}
+	// The top-level images only: removing one prunes the untagged build
+	// steps under it (which carry the label too, -a lists them).
+	if ids := list("-q"); len(ids) > 0 {
+		_ = exec.Command("docker", append([]string{"rmi", "-f"}, ids...)...).Run()
+	}
+	if left := list("-aq"); len(left) > 0 {
+		t.Errorf("images of %s left after cleanup: %v", project, left)
+	}
 }

@@ -59,6 +59,7 @@ func TestSeedTutorialCommands(t *testing.T) {
 	t.Cleanup(func() {
 		runBerth(t, dir, env, "-p", project, "down", "--rmi", "all", "--progress", "quiet")
 		_ = exec.Command("docker", "rmi", "-f", webImage, jobImage).Run()
+		removeProjectImages(t, project)
 	})
 	berth := func(args ...string) result {
 		return runBerth(t, dir, env, append([]string{"-p", project}, args...)...)
