@@ -19,6 +19,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-compose/berth/schema/rules"
+	"github.com/berth-compose/berth/schema/spec"
 )
 
 // Options are the inputs Docker Compose takes on its command line and from
@@ -167,6 +168,7 @@ type session struct {
 
 func newSession(opts Options) (*session, error) {
 	s := &session{opts: opts, sources: NewSourceMap()}
+	s.prepareValidator()
 	po, err := cli.NewProjectOptions(opts.Files, s.optionFns()...)
 	if err != nil {
 		return nil, explainOptionError(err)
@@ -267,6 +269,20 @@ func postProcess(p *types.Project, opts Options) (*types.Project, error) {
 		p = p.WithoutUnnecessaryResources()
 	}
 	return p, nil
+}
+
+// prepareValidator starts compiling the JSON Schema this load validates
+// with, in its own goroutine, so that the compile overlaps reading the
+// environment and parsing the files instead of following them: it is the
+// largest single cost of loading a small file (BenchmarkCompileSpec).
+func (s *session) prepareValidator() {
+	switch {
+	case s.opts.SkipSchema:
+	case s.opts.Lenient:
+		go spec.Prepare()
+	default:
+		go spec.PrepareCompose()
+	}
 }
 
 // checkAsync maps and validates the parsed files in their own goroutine,

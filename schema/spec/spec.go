@@ -36,6 +36,16 @@ var compiled = sync.OnceValues(func() (*Schema, error) {
 	return Compile(composeschema.Schema)
 })
 
+// Prepare compiles compose-go's schema for Validate, ahead of the first
+// call: a caller that knows it will validate runs it in its own goroutine
+// beside its other work (Validate waits for a compile in flight).
+func Prepare() { _, _ = compiled() }
+
+// PrepareCompose does the same for compose-go's own copy, the one its loader
+// validates with. It compiles on the first validation and keeps the result;
+// validating an empty model is how to start that from outside.
+func PrepareCompose() { _ = composeschema.Validate(map[string]any{}) }
+
 // Schema is a compiled compose-spec JSON Schema.
 type Schema struct {
 	js  *jsonschema.Schema
