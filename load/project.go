@@ -341,22 +341,22 @@ func (s *session) check() error {
 	return nil
 }
 
-// failure explains why compose-go refused the project. When the files
-// violate the schema, every violation of every file is the answer, each at
-// its node; otherwise (or when berth's pass finds nothing, e.g. for a file
-// compose-go reads on its own) compose-go's error, positioned.
+// failure explains why compose-go refused the project: every problem of
+// every file of the project, each at its node (schema violations, values
+// compose-go cannot decode, references that do not resolve, undefined
+// resources), so that none hides another; compose-go's own error, positioned,
+// only when berth's checks find nothing (e.g. a file read from stdin).
 func (s *session) failure(err error) error {
-	if len(s.violations) > 0 {
-		return violationErrors(s.violations)
-	}
+	vs := slices.Clone(s.violations)
 	if !s.opts.SkipSchema && !s.opts.Lenient {
-		var vs []rules.Violation
 		for _, f := range s.files {
 			vs = append(vs, s.validate(f)...)
 		}
-		if len(vs) > 0 {
-			return violationErrors(vs)
-		}
+	}
+	vs = s.semantic(vs)
+	if len(vs) > 0 {
+		sortViolations(vs)
+		return violationErrors(vs)
 	}
 	return s.explain(err)
 }

@@ -1,7 +1,10 @@
 package load
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/berth-compose/berth/schema/rules"
 	"github.com/berth-compose/berth/schema/spec"
@@ -40,3 +43,13 @@ func violationErrors(vs []rules.Violation) Errors {
 type ViolationError struct{ Violation rules.Violation }
 
 func (e *ViolationError) Error() string { return e.Violation.Message }
+
+// sortViolations orders violations by file (in the order the project read
+// them is not needed: by name), line, column and rule, so that the same
+// files give the same list in the same order.
+func sortViolations(vs []rules.Violation) {
+	slices.SortStableFunc(vs, func(a, b rules.Violation) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Col, b.Col), strings.Compare(a.Rule.Code, b.Rule.Code), strings.Compare(a.Message, b.Message))
+	})
+}

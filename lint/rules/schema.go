@@ -21,6 +21,7 @@ func schemaRule(r schemarules.Rule, text, bad, good string) *lint.Rule {
 var Schema = []*lint.Rule{
 	YAMLSyntax, UnknownKey, WrongType, InvalidValue, MissingRequired,
 	InvalidName, ConflictingKeys, EmptyFile, DuplicateKey, DuplicateItem,
+	RequiredVariable, InvalidInterpolation, UnparsableValue, UnresolvedExtends, UnresolvedInclude, BadEnvFile,
 }
 
 // The BR0xx rules, one per schema/rules code.
@@ -104,6 +105,58 @@ var (
 			"Remove the repeated entry.",
 		"services:\n  web:\n    image: nginx\n    security_opt:\n      - no-new-privileges:true\n      - no-new-privileges:true\n",
 		"services:\n  web:\n    image: nginx\n    security_opt:\n      - no-new-privileges:true\n")
+)
+
+// The BR0xx rules of what compose refuses after the schema has passed:
+// found on each value's YAML node with compose-go's own parsers, so that
+// every one of them is reported, each at its place.
+var (
+	RequiredVariable = schemaRule(schemarules.RuleRequiredVariable,
+		"A `${NAME:?message}` (unset or empty) or `${NAME?message}` (unset) names a variable that the "+
+			"environment and `.env` do not set, so Docker Compose refuses to interpolate the file. berth "+
+			"reports every such variable, each where it is used; Docker Compose stops at the first.\n\n"+
+			"Set the variable (in the environment, `.env` or an `--env-file`), or give it a default with "+
+			"`${NAME:-default}`.",
+		"services:\n  web:\n    image: \"nginx:${TAG:?set TAG}\"\n",
+		"services:\n  web:\n    image: \"nginx:${TAG:-1.27}\"\n")
+
+	InvalidInterpolation = schemaRule(schemarules.RuleInvalidInterpolation,
+		"A `$` starts a substitution that Docker Compose cannot parse (`${}`, `${NAME`, `${NAME:x}`), "+
+			"and it refuses the file.\n\nClose the braces and use one of `${NAME}`, `${NAME:-default}`, "+
+			"`${NAME:?message}`, `${NAME:+value}`; write `$$` for a literal dollar sign.",
+		"services:\n  web:\n    image: nginx\n    command: echo ${HOME\n",
+		"services:\n  web:\n    image: nginx\n    command: echo $${HOME}\n")
+
+	UnparsableValue = schemaRule(schemarules.RuleUnparsableValue,
+		"The compose specification lets almost every value be a string (so that it may hold a variable), "+
+			"but Docker Compose then has to read the string as the key's type, and refuses the file when it "+
+			"cannot: a duration (`30 seconds`), a byte size (`2 gigs`), a port (`\"127.0.0.1:99999:80\"`), a "+
+			"volume or device spec, a ulimit, an integer (`retries: three`), a boolean "+
+			"(`privileged: yes-please`). berth checks each value on its own, with compose-go's own "+
+			"parsers, so every one is reported at its node.\n\nWrite the value in the form the message names.",
+		"services:\n  web:\n    image: nginx\n    healthcheck:\n      interval: 30 seconds\n      retries: three\n",
+		"services:\n  web:\n    image: nginx\n    healthcheck:\n      interval: 30s\n      retries: 3\n")
+
+	UnresolvedExtends = schemaRule(schemarules.RuleUnresolvedExtends,
+		"`extends` names a service that the file it points to does not define, or a `file:` that does "+
+			"not exist, so Docker Compose cannot build the service and refuses the project.\n\n"+
+			"Fix the service name or the path (relative to the file that holds `extends`).",
+		"services:\n  web:\n    image: nginx\n    extends:\n      service: bsae\n  base:\n    image: nginx\n",
+		"services:\n  web:\n    image: nginx\n    extends:\n      service: base\n  base:\n    image: nginx\n")
+
+	UnresolvedInclude = schemaRule(schemarules.RuleUnresolvedInclude,
+		"An `include` entry names a compose file that does not exist (or is a directory), so Docker "+
+			"Compose refuses the project.\n\nFix the path: it is relative to the file that holds `include`.",
+		"include:\n  - ./db/compose.yaml\nservices:\n  web:\n    image: nginx\n",
+		"services:\n  web:\n    image: nginx\n")
+
+	BadEnvFile = schemaRule(schemarules.RuleEnvFile,
+		"A service's `env_file` names a file that does not exist (and is not marked `required: false`), "+
+			"or one whose lines are not `KEY=VALUE`, so Docker Compose refuses to create the service.\n\n"+
+			"Create the file, fix the path (relative to the project directory), or mark an optional file "+
+			"with `required: false`.",
+		"services:\n  web:\n    image: nginx\n    env_file: ./missing.env\n",
+		"services:\n  web:\n    image: nginx\n    env_file:\n      - path: ./missing.env\n        required: false\n")
 )
 
 // ParseDiagnostics turns an error of load.ParseFile into BR001 yaml-syntax,

@@ -60,6 +60,35 @@ var (
 	RuleDuplicateKey = Rule{"BR009", "duplicate-key", "key appears twice in the same mapping"}
 	// RuleDuplicateItem: a list whose entries must be unique has repeats.
 	RuleDuplicateItem = Rule{"BR010", "duplicate-item", "list entries must be unique"}
+	// RuleRequiredVariable: a `${NAME:?message}` or `${NAME?message}` whose
+	// variable is not set; compose refuses to interpolate the file.
+	RuleRequiredVariable = Rule{"BR011", "required-variable", "a required variable is not set"}
+	// RuleInvalidInterpolation: a `$` or `${...}` compose cannot substitute.
+	RuleInvalidInterpolation = Rule{"BR012", "invalid-interpolation", "malformed variable substitution"}
+	// RuleUnparsableValue: the schema lets the value through, but compose
+	// cannot convert it to the key's type: a duration, byte size, port,
+	// volume, device, ulimit, number or boolean it cannot read.
+	RuleUnparsableValue = Rule{"BR013", "unparsable-value", "value compose cannot read as the key's type"}
+	// RuleUnresolvedExtends: `extends` names a file or a service that does
+	// not exist.
+	RuleUnresolvedExtends = Rule{"BR014", "unresolved-extends", "extends names a file or service that does not exist"}
+	// RuleUnresolvedInclude: an `include` entry names a file that does not
+	// exist, or includes itself.
+	RuleUnresolvedInclude = Rule{"BR015", "unresolved-include", "include names a file that cannot be read"}
+	// RuleEnvFile: a required `env_file` is missing or cannot be parsed.
+	RuleEnvFile = Rule{"BR016", "bad-env-file", "env_file is missing or malformed"}
+)
+
+// The consistency problems compose refuses, found on the YAML nodes when
+// compose-go has refused the project (so that none hides another); lint
+// reports them under the same codes from the loaded project otherwise.
+var (
+	RuleUndefinedNetwork    = Rule{"BR101", "undefined-network", "service uses a network that is not defined"}
+	RuleUndefinedVolume     = Rule{"BR102", "undefined-volume", "service mounts a named volume that is not defined"}
+	RuleUndefinedSecret     = Rule{"BR103", "undefined-secret", "service uses a secret that is not defined"}
+	RuleUndefinedConfig     = Rule{"BR104", "undefined-config", "service uses a config that is not defined"}
+	RuleUndefinedDependency = Rule{"BR105", "undefined-dependency", "depends_on names a service that does not exist"}
+	RuleUndefinedServiceRef = Rule{"BR106", "undefined-service-reference", "network_mode or volumes_from names a service that does not exist"}
 )
 
 // Rules lists every rule of this package in code order, for `berth rules`.
@@ -74,4 +103,10 @@ var Rules = []Rule{
 	RuleEmptyFile,
 	RuleDuplicateKey,
 	RuleDuplicateItem,
+	RuleRequiredVariable,
+	RuleInvalidInterpolation,
+	RuleUnparsableValue,
+	RuleUnresolvedExtends,
+	RuleUnresolvedInclude,
+	RuleEnvFile,
 }
