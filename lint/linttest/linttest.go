@@ -12,6 +12,7 @@ package linttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,6 +96,21 @@ func Lint(t testing.TB, rule *lint.Rule, path string) []lint.Diagnostic {
 				if diags, rest := lint.ParseDiagnostics(perr, []*lint.Rule{rule}); len(rest) == 0 && len(diags) > 0 {
 					return diags
 				}
+			}
+		}
+		// A project compose-go refuses: the findings berth's checks
+		// made of it, those of rule.
+		var list load.Errors
+		if errors.As(err, &list) {
+			var out []lint.Diagnostic
+			for _, e := range list {
+				var ve *load.ViolationError
+				if errors.As(e, &ve) && ve.Violation.Rule.Code == rule.Code {
+					out = append(out, lint.Diagnostic{Rule: rule, Severity: rule.Severity, Pos: e.Pos, Path: ve.Violation.Path, Message: ve.Violation.Message})
+				}
+			}
+			if len(out) > 0 {
+				return out
 			}
 		}
 		t.Fatalf("%s does not load: %v", path, err)

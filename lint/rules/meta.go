@@ -112,19 +112,25 @@ var LoadError = &lint.Rule{
 	Code:  "BR901",
 	Name:  "load-error",
 	Title: "the project cannot be loaded the way docker compose loads it",
-	Text: "The file is valid YAML and matches the schema, but Docker Compose would still refuse to load the " +
-		"project: a required variable (`${TAG:?message}`) is not set, an `extends` or `include` points at a " +
-		"missing file or service, an `env_file` that is required does not exist. No other rule can check " +
-		"a project that does not load, so this finding comes alone; it is positioned where the cause was " +
-		"written when berth can tell.\n\n" +
-		"Fix the cause (set the variable in `.env`, correct the reference) and lint again.",
+	Text: "Docker Compose refuses to load the project for a reason that none of berth's own checks names. " +
+		"berth finds what compose-go refuses on the nodes of every file itself (schema violations, values it " +
+		"cannot read, unset required variables, `include`, `extends` and `env_file` that do not resolve, " +
+		"undefined resources: BR0xx and BR1xx, all of them at once); this rule is the rest, compose-go's own " +
+		"message, positioned where berth can tell (for example a `healthcheck.test` list that starts with " +
+		"neither `CMD`, `CMD-SHELL` nor `NONE`). A problem berth cannot point at in a file is printed as an " +
+		"error of the file, never at a made-up 1:1.\n\n" +
+		"Fix the cause and lint again.",
 	Bad: `services:
   app:
-    image: nginx:${TAG:?set TAG in .env}
+    image: nginx:1.27
+    healthcheck:
+      test: ["curl", "-f", "http://localhost"]
 `,
 	Good: `services:
   app:
-    image: nginx:${TAG:-1.27}
+    image: nginx:1.27
+    healthcheck:
+      test: ["CMD", "curl", "-f", "http://localhost"]
 `,
 	Since:    "0.1.0",
 	Severity: lint.Error,

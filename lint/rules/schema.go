@@ -1,6 +1,10 @@
 package rules
 
 import (
+	"os"
+
+	"github.com/compose-spec/compose-go/v2/dotenv"
+
 	"github.com/berth-compose/berth/lint"
 	schemarules "github.com/berth-compose/berth/schema/rules"
 )
@@ -158,6 +162,51 @@ var (
 		"services:\n  web:\n    image: nginx\n    env_file: ./missing.env\n",
 		"services:\n  web:\n    image: nginx\n    env_file:\n      - path: ./missing.env\n        required: false\n")
 )
+
+func init() {
+	// berth lint loads without reading env files (lint.LoadOptions), so
+	// compose-go does not refuse a missing one: the rule checks the loaded
+	// project's env files itself.
+	BadEnvFile.Run = checkEnvFiles
+}
+
+// checkEnvFiles reports every required env file that does not exist or
+// that compose-go's dotenv parser refuses, at the entry that names it.
+func checkEnvFiles(p *lint.Pass) {
+	for _, s := range csServices(p.Project) {
+		if s.disabled {
+			continue
+		}
+		at := csPath(s.name, "env_file")
+		if !csWritten(p, at) {
+			continue
+		}
+		items := csItems(p, at)
+		for i, ef := range s.cfg.EnvFiles {
+			where := at
+			if i < len(items) {
+				where = items[i]
+				if _, ok := p.Project.Sources.Value(where + ".path"); ok {
+					where += ".path"
+				}
+			}
+			if p.Interpolated(where) {
+				continue
+			}
+			info, err := os.Stat(ef.Path)
+			switch {
+			case err != nil && bool(ef.Required):
+				p.Reportf(where, "service %q: env file %s does not exist", s.name, ef.Path)
+			case err == nil && info.IsDir():
+				p.Reportf(where, "service %q: env file %s is a directory", s.name, ef.Path)
+			case err == nil:
+				if _, perr := dotenv.GetEnvFromFile(p.Project.Environment, []string{ef.Path}); perr != nil {
+					p.Reportf(where, "service %q: env file %s cannot be read: %v", s.name, ef.Path, perr)
+				}
+			}
+		}
+	}
+}
 
 // ParseDiagnostics turns an error of load.ParseFile into BR001 yaml-syntax,
 // BR008 empty-file and BR009 duplicate-key diagnostics of the rules in rs,

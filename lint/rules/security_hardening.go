@@ -132,9 +132,10 @@ var PortAllInterfaces = &lint.Rule{
 		"the host is on, and Docker's iptables rules bypass host firewalls such as ufw. A database meant for " +
 		"the app next to it becomes reachable from the LAN or the internet.\n\n" +
 		"Bind to the interface you mean: `\"127.0.0.1:5432:5432\"` for the local machine, or drop `ports:` " +
-		"for services that only other containers use (they reach each other on the project network). Off by " +
-		"default and info: publishing a web server on all interfaces is usually the intent, and nearly every " +
-		"file publishes something. Ports written with variables are not judged.",
+		"for services that only other containers use (they reach each other on the project network). On by " +
+		"default, at info severity: it never fails a run on its own (publishing a web server on all " +
+		"interfaces is often the intent), but it is the exposure other linters lead with. A host written " +
+		"with a variable (`\"${BIND_IP:-127.0.0.1}:8081:80\"`) is not judged.",
 	Bad: `services:
   db:
     image: postgres:16
@@ -149,7 +150,7 @@ var PortAllInterfaces = &lint.Rule{
 `,
 	Since:    "0.1.0",
 	Severity: lint.Info,
-	Default:  false,
+	Default:  true,
 	Run: func(p *lint.Pass) {
 		for _, s := range secSortedServices(p) {
 			secWrittenPorts(p, s, func(at, hostIP, published string) {

@@ -32,16 +32,20 @@ func (o *outcome) failure(p *project, err error, rs []*lint.Rule) {
 			continue // its parse error says it
 		}
 		if e.Pos.Line <= 0 {
-			var ok bool
-			if file, ok = o.placeUnpositioned(e); !ok {
-				o.errs = append(o.errs, e)
-				continue
-			}
+			// No node to point at: an input error ("file: message"), not a
+			// finding at a made-up 1:1.
+			o.errs = append(o.errs, e)
+			continue
 		}
 		r, msg := loadErr, e.Msg
 		var ve *load.ViolationError
-		if errors.As(e, &ve) && byCode[ve.Violation.Rule.Code] != nil {
-			r, msg = byCode[ve.Violation.Rule.Code], ve.Violation.Message
+		if errors.As(e, &ve) {
+			code := ve.Violation.Rule.Code
+			if byCode[code] != nil {
+				r, msg = byCode[code], ve.Violation.Message
+			} else if !strings.HasPrefix(code, "BR0") {
+				continue // a consistency rule this run does not check
+			}
 		}
 		if r == nil {
 			o.errs = append(o.errs, e) // BR901 disabled: still not a success
@@ -104,23 +108,6 @@ func (o *outcome) parseEach(given []string, list load.Errors, rs []*lint.Rule, l
 func parseError(name string, src []byte) error {
 	_, err := load.ParseFile(name, src)
 	return err
-}
-
-// placeUnpositioned finds the file an error without a line belongs to. A
-// file that does not exist or is a directory is not a finding at a made-up
-// 1:1 but an input error (false); a project-wide failure goes to the first
-// file.
-func (o *outcome) placeUnpositioned(e *load.Error) (string, bool) {
-	if e.Pos.File != "" {
-		if info, err := os.Stat(e.Pos.File); err == nil && !info.IsDir() {
-			return displayName(e.Pos.File), true
-		}
-		return "", false
-	}
-	if len(o.names) == 0 {
-		return "", false
-	}
-	return o.names[0], true
 }
 
 // failureDiags reports err against r (BR901) at its positions.

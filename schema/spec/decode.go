@@ -356,6 +356,15 @@ var (
 	stringMapType = reflect.TypeFor[types.Mapping]()
 )
 
+// special reports whether t is decoded by a parser of its own.
+func special(t reflect.Type) bool {
+	switch t {
+	case durationType, bytesType, cpusType, portType, volumeType, deviceType, ulimitType, hostsType, fileModeType, mappingType, stringMapType:
+		return true
+	}
+	return false
+}
+
 func typeNoun(t reflect.Type) string {
 	switch t {
 	case durationType:
@@ -399,6 +408,9 @@ func fieldType(path []pathElem) reflect.Type {
 	t := projectType
 	for i, e := range path {
 		t = indirect(t)
+		if special(t) {
+			return t // decoded as a whole (HostsList from a list, ...)
+		}
 		switch {
 		case t == servicesType && !e.isIndex:
 			t = reflect.TypeFor[types.ServiceConfig]()
@@ -458,13 +470,13 @@ func (d *decodePass) native(n *yaml.Node, tp tree.Path, last string, depth int) 
 	}
 	switch n.Kind {
 	case yaml.MappingNode:
+		// A key whose interpolation failed is left out (reported as
+		// such): its siblings are still decoded.
 		m := map[string]any{}
 		for _, kv := range entries(n) {
-			v, ok := d.native(kv[1], tp.Next(kv[0].Value), kv[0].Value, depth+1)
-			if !ok {
-				return nil, false
+			if v, ok := d.native(kv[1], tp.Next(kv[0].Value), kv[0].Value, depth+1); ok {
+				m[kv[0].Value] = v
 			}
-			m[kv[0].Value] = v
 		}
 		return m, true
 	case yaml.SequenceNode:
