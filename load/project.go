@@ -356,6 +356,10 @@ func (s *session) failure(err error) error {
 	vs = s.semantic(vs)
 	if len(vs) > 0 {
 		sortViolations(vs)
+		// A node shared through an alias is reported once, not once per use.
+		vs = slices.CompactFunc(vs, func(a, b rules.Violation) bool {
+			return a.File == b.File && a.Line == b.Line && a.Col == b.Col && a.Rule.Code == b.Rule.Code
+		})
 		return violationErrors(vs)
 	}
 	return s.explain(err)

@@ -239,7 +239,8 @@ func (s *session) resolveRefs(src source) []rules.Violation {
 			}
 		}
 	}
-	if !s.opts.NoEnvResolution {
+	if !s.opts.NoEnvResolution || s.opts.Lenient {
+		// lint loads without env files but reports them (BR016)
 		out = append(out, s.envFiles(src)...)
 	}
 	return out
@@ -357,8 +358,8 @@ func consistency(srcs []source, profiles []string) []rules.Violation {
 					}
 				}
 				for _, it := range seqItems(mapValue(svc, "volumes")) {
-					if vol, ok := namedVolume(it); ok && !defined["volumes"][vol] {
-						at(it, rules.RuleUndefinedVolume, fmt.Sprintf("service %q refers to undefined volume %q", name, vol))
+					if vol, n, ok := namedVolume(it); ok && !defined["volumes"][vol] {
+						at(n, rules.RuleUndefinedVolume, fmt.Sprintf("service %q refers to undefined volume %q", name, vol))
 					}
 				}
 				if nm := mapValue(svc, "network_mode"); nm != nil && nm.Kind == yaml.ScalarNode {
@@ -415,26 +416,27 @@ func namesIn(n *yaml.Node) []*yaml.Node {
 
 // namedVolume returns the named volume a service volume mounts, parsed
 // with compose-go's own parser for the short syntax.
-func namedVolume(n *yaml.Node) (string, bool) {
+// The node to point at is the entry (short syntax) or its source.
+func namedVolume(n *yaml.Node) (string, *yaml.Node, bool) {
 	switch n.Kind {
 	case yaml.ScalarNode:
 		if strings.Contains(n.Value, "$") {
-			return "", false
+			return "", nil, false
 		}
 		v, err := format.ParseVolume(n.Value)
 		if err != nil || v.Type != types.VolumeTypeVolume || v.Source == "" {
-			return "", false
+			return "", nil, false
 		}
-		return v.Source, true
+		return v.Source, n, true
 	case yaml.MappingNode:
 		t, src := mapValue(n, "type"), mapValue(n, "source")
 		if t == nil || t.Value != types.VolumeTypeVolume || src == nil || src.Kind != yaml.ScalarNode ||
 			src.Value == "" || strings.Contains(src.Value, "$") {
-			return "", false
+			return "", nil, false
 		}
-		return src.Value, true
+		return src.Value, src, true
 	}
-	return "", false
+	return "", nil, false
 }
 
 // tops returns the top-level mappings of f's documents.
