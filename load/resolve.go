@@ -54,8 +54,35 @@ func (s *session) semantic(schemaVs []rules.Violation) []rules.Violation {
 	if !s.opts.NoConsistency || s.opts.Lenient {
 		out = append(out, consistency(srcs, s.opts.Profiles)...)
 	}
+	out = append(out, emptyProject(srcs)...)
 	out = dropCovered(out, schemaVs)
 	return append(schemaVs, out...)
+}
+
+// emptyProject reports a project whose main files hold no key at all
+// (`{}`): compose-go refuses it as empty. The finding is at the first
+// file's top-level mapping, where the keys are missing.
+func emptyProject(srcs []source) []rules.Violation {
+	var first *yaml.Node
+	var file string
+	for _, src := range srcs {
+		if !src.main {
+			continue
+		}
+		for _, top := range tops(src.file) {
+			if len(mapEntries(top)) > 0 {
+				return nil
+			}
+			if first == nil {
+				first, file = top, src.file.Name
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return []rules.Violation{{File: file, Line: max(first.Line, 1), Col: max(first.Column, 1), Rule: rules.RuleEmptyFile,
+		Message: "the project defines nothing: the file holds an empty mapping"}}
 }
 
 // decode runs spec.Decode on f as compose-go would read it.

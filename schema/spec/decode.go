@@ -44,6 +44,7 @@ func Decode(filename string, docs []*yaml.Node, opts Options) (out []rules.Viola
 			continue
 		}
 		dc := &decodePass{file: filename, opts: opts, failed: map[*yaml.Node]bool{}}
+		dc.keys(top, nil, 0)
 		if opts.Interpolate {
 			dc.interpolate(top, nil, tree.NewPath(), "", 0)
 		}
@@ -72,6 +73,33 @@ func (d *decodePass) lookup(name string) (string, bool) {
 		return "", false
 	}
 	return d.opts.Lookup(name)
+}
+
+// keys reports every mapping key that YAML reads as something other than
+// a string (`0:`, `true:`, `~:`): compose-go refuses them anywhere.
+func (d *decodePass) keys(n *yaml.Node, path []pathElem, depth int) {
+	n = deref(n)
+	if n == nil || depth > maxDepth {
+		return
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if isMergeKey(k) {
+				continue
+			}
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+				d.report(k, appendKey(path, k.Value), rules.RuleWrongType, fmt.Sprintf("key %s of %s must be a string: quote it", strconv.Quote(k.Value), describeParent(path)))
+				continue
+			}
+			d.keys(n.Content[i+1], appendKey(path, k.Value), depth+1)
+		}
+	case yaml.SequenceNode:
+		for i, it := range n.Content {
+			d.keys(it, appendIndex(path, i), depth+1)
+		}
+	}
 }
 
 // interpolate substitutes every string scalar as compose-go's interpolation
