@@ -234,6 +234,10 @@ func (s *session) resolveRefs(src source) []rules.Violation {
 			at(r.node, r.rule, fmt.Sprintf("%s is a directory, not a compose file", r.node.Value))
 			continue
 		}
+		if r.rule == rules.RuleUnresolvedInclude && s.isMainOrSelf(src, r.path) {
+			at(r.node, r.rule, fmt.Sprintf("include cycle: %s is already part of the project", r.node.Value))
+			continue
+		}
 		if r.rule != rules.RuleUnresolvedExtends || r.service == "" {
 			continue
 		}
@@ -261,8 +265,13 @@ func (s *session) resolveRefs(src source) []rules.Violation {
 			if svc == nil || svc.Kind != yaml.ScalarNode {
 				continue
 			}
-			if name := s.subst(svc.Value); !definesService(src.file, name) {
+			name := s.subst(svc.Value)
+			if !definesService(src.file, name) {
 				at(svc, rules.RuleUnresolvedExtends, fmt.Sprintf("service %q extends %q, which this file does not define", kv[0].Value, name))
+				continue
+			}
+			if chain := s.extendsCycle(src.file, kv[0].Value); chain != nil {
+				at(svc, rules.RuleUnresolvedExtends, fmt.Sprintf("circular extends: %s", strings.Join(chain, " extends ")))
 			}
 		}
 	}
@@ -317,6 +326,58 @@ func (s *session) envFiles(src source) []rules.Violation {
 		}
 	}
 	return out
+}
+
+// isMainOrSelf reports whether path is src's own file or a main file: an
+// include of it is a cycle compose-go refuses.
+func (s *session) isMainOrSelf(src source, path string) bool {
+	self, _ := filepath.Abs(src.file.Name)
+	if path == self {
+		return true
+	}
+	for _, f := range s.files {
+		if abs, _ := filepath.Abs(f.Name); abs == path {
+			return true
+		}
+	}
+	return false
+}
+
+// extendsCycle follows the extends of service start within f (extends
+// naming no file) and returns the chain when it comes back to start.
+func (s *session) extendsCycle(f *File, start string) []string {
+	chain := []string{start}
+	cur := start
+	for range 64 {
+		var svc *yaml.Node
+		for _, top := range tops(f) {
+			if v := mapValue(mapValue(top, "services"), cur); v != nil {
+				svc = v
+			}
+		}
+		ext := mapValue(svc, "extends")
+		var next *yaml.Node
+		switch {
+		case ext == nil:
+			return nil
+		case ext.Kind == yaml.ScalarNode:
+			next = ext
+		case ext.Kind == yaml.MappingNode && mapValue(ext, "file") == nil:
+			next = mapValue(ext, "service")
+		}
+		if next == nil || next.Kind != yaml.ScalarNode {
+			return nil
+		}
+		cur = s.subst(next.Value)
+		chain = append(chain, cur)
+		if cur == start {
+			return chain
+		}
+		if slices.Contains(chain[:len(chain)-1], cur) {
+			return nil // a cycle that does not pass through start: its members report it
+		}
+	}
+	return nil
 }
 
 func definesService(f *File, name string) bool {
