@@ -97,3 +97,19 @@ func BenchmarkCompileSpec(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecode is spec.Decode, the per-node check of what compose-go
+// refuses after the schema (every value decoded on its own).
+func BenchmarkDecode(b *testing.B) {
+	for _, n := range []string{"small", "large"} {
+		b.Run(n, func(b *testing.B) {
+			_, f := benchSrc(b, n)
+			if vs := spec.Decode(n, f.Docs, spec.Options{Interpolate: true}); len(vs) > 0 {
+				b.Fatal(vs)
+			}
+			for b.Loop() {
+				spec.Decode(n, f.Docs, spec.Options{Interpolate: true})
+			}
+		})
+	}
+}
