@@ -24,15 +24,17 @@ func TestBadInputIsPositioned(t *testing.T) {
 		{"tabs.yaml", "tabs.yaml:3:1: tab character used for indentation; use spaces"},
 		{"invalid-utf8.yaml", "invalid-utf8.yaml:3:16: invalid UTF-8 (byte 0xFF)"},
 		{"alias-bomb.yaml", `alias-bomb.yaml:5:29: alias *d expands the document to more than`},
-		{"missing-env-file.yaml", "missing-env-file.yaml:4:15: env file " + filepath.Join(dir, "missing.env") + " not found"},
-		{"required-variable.yaml", "required-variable.yaml:3:19: required variable TAG is missing a value: TAG must be set to the release"},
-		{"undefined-network.yaml", `undefined-network.yaml:4:16: service "web" refers to undefined network front`},
-		{"undefined-secret.yaml", `undefined-secret.yaml:5:9: service "web" refers to undefined secret api_token`},
+		{"missing-env-file.yaml", `missing-env-file.yaml:4:15: service "web": env file missing.env does not exist (BR016 bad-env-file)`},
+		{"required-variable.yaml", "required-variable.yaml:3:19: required variable TAG is not set: TAG must be set to the release (BR011 required-variable)"},
+		// Every undefined reference, not the first only.
+		{"undefined-network.yaml", `undefined-network.yaml:4:16: service "web" refers to undefined network "front" (BR101 undefined-network)
+undefined-network.yaml:6:9: service "web" refers to undefined volume "data" (BR102 undefined-volume)`},
+		{"undefined-secret.yaml", `undefined-secret.yaml:5:9: service "web" refers to undefined secret "api_token" (BR103 undefined-secret)`},
 		{"cycle.yaml", "cycle.yaml:7:18: dependency cycle detected: api -> worker -> web -> api"},
 		{"readme.yaml", `readme.yaml:5:5: `},
 		// The unset variable is warned about first, then the spec it broke.
 		{"invalid-volume-spec.yaml", `invalid-volume-spec.yaml:5:9: warning: The "MEDIA_PATH" variable is not set. Defaulting to a blank string.
-invalid-volume-spec.yaml:5:9: invalid spec: :/media/: empty section between colons`},
+invalid-volume-spec.yaml:5:9: services.plex.volumes[0]: "${MEDIA_PATH}:/media/" is not a volume (such as "data:/var/lib/data" or "./src:/src:ro"): invalid spec: :/media/: empty section between colons (BR013 unparsable-value)`},
 	}
 	env := []string{"HOME=/nonexistent", "PATH=/usr/bin:/bin"}
 	for _, c := range cases {
