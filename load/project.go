@@ -160,6 +160,8 @@ type session struct {
 	extra []string
 	// schema violations kept aside by a Lenient load
 	violations []rules.Violation
+	// parse errors of the files the project includes or extends
+	refErrs Errors
 	// env is the interpolation environment compose-go resolved (process
 	// environment and .env), copied: compose-go may change its own while
 	// berth validates beside it.
@@ -360,7 +362,10 @@ func (s *session) failure(err error) error {
 		vs = slices.CompactFunc(vs, func(a, b rules.Violation) bool {
 			return a.File == b.File && a.Line == b.Line && a.Col == b.Col && a.Rule.Code == b.Rule.Code
 		})
-		return violationErrors(vs)
+		return append(violationErrors(vs), s.refErrs...)
+	}
+	if len(s.refErrs) > 0 {
+		return s.refErrs
 	}
 	return s.explain(err)
 }

@@ -187,6 +187,10 @@ func TestLoadErrorsArePositioned(t *testing.T) {
 			`compose.yaml:3:19: required variable TAG is not set: set TAG (BR011 required-variable)`},
 		{"missing env_file", map[string]string{"compose.yaml": "services:\n  web:\n    image: nginx\n    env_file: web.env\n"},
 			`compose.yaml:4:15: service "web": env file web.env does not exist (BR016 bad-env-file)`},
+		{"extended file does not parse", map[string]string{
+			"compose.yaml": "services:\n  web:\n    extends:\n      file: ./base.yaml\n      service: base\n    cpus: lots\n",
+			"base.yaml":    "services:\n  base:\n    image: nginx\n   bad: indent\n"},
+			"base.yaml:4:4: did not find expected key"},
 		{"no image no build", map[string]string{"compose.yaml": "services:\n  web:\n    command: [x]\n"},
 			`compose.yaml:2:3: service "web" has neither an image nor a build context`},
 	}

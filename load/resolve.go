@@ -132,7 +132,12 @@ func (s *session) projectFiles() []source {
 			seen[ref.path] = true
 			f, err := readFile(ref.path)
 			if err != nil {
-				continue // resolveRefs reports it at the reference
+				// A missing file is reported at the reference (resolveRefs);
+				// one that does not parse, at its own error.
+				if info, serr := os.Stat(ref.path); serr == nil && !info.IsDir() {
+					s.refErrs = append(s.refErrs, asErrors(err)...)
+				}
+				continue
 			}
 			out = append(out, source{file: f, dir: filepath.Dir(ref.path), includedBy: ref.rule == rules.RuleUnresolvedInclude})
 		}
