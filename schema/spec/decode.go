@@ -527,6 +527,9 @@ func (d *decodePass) native(n *yaml.Node, tp tree.Path, last string, depth int) 
 		v = n.Value
 	}
 	s, isString := v.(string)
+	if isString && !d.opts.Interpolate && strings.Contains(s, "$") {
+		return nil, false // --no-interpolate: a value with a variable is not judged
+	}
 	if !isString || !d.opts.Interpolate {
 		return v, true
 	}
