@@ -230,8 +230,21 @@ func castNoun(err error) string {
 // into its types, with what an entry is called.
 var sections = []string{"services", "networks", "volumes", "secrets", "configs", "models"}
 
-// decode checks every key of every entry of the decoded sections on its own.
+// decode checks every key of every entry of the decoded sections on its
+// own. The sections are decoded whole first, then each entry: most files
+// decode, and only what fails is taken apart.
 func (d *decodePass) decode(top *yaml.Node) {
+	whole := map[string]any{}
+	for _, kv := range entries(top) {
+		if isSection(kv[0].Value) {
+			if v, ok := d.native(kv[1], tree.NewPath(kv[0].Value), kv[0].Value, 0); ok {
+				whole[kv[0].Value] = withoutUndecoded(kv[0].Value, v)
+			}
+		}
+	}
+	if decodeErr(whole) == nil {
+		return
+	}
 	for _, kv := range entries(top) {
 		section := kv[0].Value
 		if !isSection(section) {
@@ -246,6 +259,10 @@ func (d *decodePass) decode(top *yaml.Node) {
 			res := deref(ekv[1])
 			if res == nil || res.Kind != yaml.MappingNode {
 				continue
+			}
+			if v, ok := d.native(res, tree.NewPath(section, name), name, 0); ok &&
+				decodeErr(map[string]any{section: withoutUndecoded(section, map[string]any{name: v})}) == nil {
+				continue // the entry decodes as a whole
 			}
 			for _, fkv := range entries(res) {
 				key := fkv[0].Value
@@ -267,6 +284,33 @@ func (d *decodePass) decode(top *yaml.Node) {
 			}
 		}
 	}
+}
+
+// withoutUndecoded drops from a section's entries what decode does not
+// check on its own (extensions, extends), so that the whole-section check
+// and the per-key checks judge the same values.
+func withoutUndecoded(section string, v any) any {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	out := make(map[string]any, len(m))
+	for name, e := range m {
+		em, ok := e.(map[string]any)
+		if !ok {
+			out[name] = e
+			continue
+		}
+		c := make(map[string]any, len(em))
+		for k, x := range em {
+			if strings.HasPrefix(k, "x-") || section == "services" && k == "extends" {
+				continue
+			}
+			c[k] = x
+		}
+		out[name] = c
+	}
+	return out
 }
 
 func isSection(s string) bool {
