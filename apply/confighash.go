@@ -96,8 +96,16 @@ func (b *builder) recreateNetwork(q *types.Project, o Network, hash string, obs 
 		waits = append(waits, b.add(Step{Resource: "container:" + c.Name, Action: Disconnect, Service: c.Service, Name: c.Name, OldID: c.ID,
 			Endpoint: &EndpointSpec{Network: o.Name}, After: dafter, Reasons: why}))
 	}
-	return b.add(Step{Resource: "network:" + o.Name, Action: RemoveNetwork, Name: o.Name, OldID: o.ID, After: waits,
-		Reasons: []Reason{{Code: ConfigChanged, Field: "networks." + o.Key + " (config-hash)", Old: short(old), New: short(hash)}}}), nil
+	key := o.Key
+	if key == "" {
+		key = o.Name
+	}
+	reasons := networkFieldReasons(key, q.Networks[o.Key], o)
+	if len(reasons) == 0 {
+		reasons = []Reason{{Code: ConfigChanged, Field: "networks." + key, Change: Changed,
+			Note: fmt.Sprintf("a field the engine does not report back changed (config-hash %s → %s)", short(old), short(hash))}}
+	}
+	return b.add(Step{Resource: "network:" + o.Name, Action: RemoveNetwork, Name: o.Name, OldID: o.ID, After: waits, Reasons: reasons}), nil
 }
 
 // reattach adds, for a container that recreateNetwork took off its
@@ -132,11 +140,19 @@ func (b *builder) reattach(c Container, d *detached, spec *ContainerSpec, after 
 
 // volumeWarning says when a volume no longer matches the file: berth never
 // removes a named volume (it holds data), so it only tells.
-func volumeWarning(o Volume, hash string) string {
+func volumeWarning(key string, v types.VolumeConfig, o Volume, hash string) string {
 	old := o.Labels[LabelConfigHash]
 	if old == "" || old == hash {
 		return ""
 	}
-	return fmt.Sprintf("volume %s does not match its configuration in the compose files (config-hash %s → %s); berth never removes a named volume: "+
-		"remove it with \"berth down --volumes\" (its data is lost) for apply to create it again", o.Name, short(old), short(hash))
+	var fields []string
+	for _, r := range volumeFieldReasons(key, v, o) {
+		fields = append(fields, r.Field+": "+r.valueText())
+	}
+	what := fmt.Sprintf("config-hash %s → %s", short(old), short(hash))
+	if len(fields) > 0 {
+		what = strings.Join(fields, "; ")
+	}
+	return fmt.Sprintf("volume %s does not match its configuration in the compose files (%s); berth never removes a named volume: "+
+		"remove it with \"berth down --volumes\" (its data is lost) for apply to create it again", o.Name, what)
 }

@@ -86,8 +86,8 @@ func TestDiffNetworkConfigHash(t *testing.T) {
 	if got, want := summary(plan), []string{
 		"stop container:shop-web-1 network_recreated",
 		"disconnect container:shop-web-1 network_recreated",
-		"remove-network network:shop_front config_changed networks.front (config-hash)",
-		"create-network network:shop_front config_changed networks.front (config-hash)",
+		"remove-network network:shop_front config_changed networks.front.labels.team",
+		"create-network network:shop_front config_changed networks.front.labels.team",
 		"connect container:shop-web-1 network_recreated",
 		"start container:shop-web-1 network_recreated",
 	}; !slices.Equal(got, want) {
@@ -120,8 +120,8 @@ func TestDiffNetworkConfigHash(t *testing.T) {
 	got := summary(plan)
 	want := []string{
 		"remove container:shop-web-1 orphan",
-		"remove-network network:shop_front config_changed networks.front (config-hash)",
-		"create-network network:shop_front config_changed networks.front (config-hash)",
+		"remove-network network:shop_front config_changed networks.front.labels.team",
+		"create-network network:shop_front config_changed networks.front.labels.team",
 		"create container:shop-api-1 missing",
 	}
 	if !slices.Equal(got, want) {

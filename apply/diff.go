@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 
 	"github.com/berth-compose/berth/transform"
 )
@@ -53,6 +54,9 @@ func Images(p *types.Project) []string {
 func PlanFor(ctx context.Context, d Docker, p *types.Project, opts Options) (*Plan, error) {
 	obs, err := Observe(ctx, d, p.Name, Images(p)...)
 	if err != nil {
+		return nil, err
+	}
+	if err := ReadInlineFiles(ctx, d, p, obs); err != nil {
 		return nil, err
 	}
 	return Diff(p, obs, opts)
@@ -187,7 +191,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 			return nil, err
 		}
 		if i := slices.IndexFunc(obs.Volumes, func(o Volume) bool { return o.Name == v.Name }); i >= 0 {
-			if w := volumeWarning(obs.Volumes[i], hash); w != "" {
+			if w := volumeWarning(key, v, obs.Volumes[i], hash); w != "" {
 				b.plan.Warnings = append(b.plan.Warnings, w)
 			}
 			continue
@@ -207,6 +211,10 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	}
 	svcSteps := map[string][]int{}
 	svcWaits := map[string][]Wait{}
+	netKeys := map[string]string{}
+	for key, n := range q.Networks {
+		netKeys[n.Name] = key
+	}
 	for _, name := range transform.ServiceOrder(q) {
 		s := q.Services[name]
 		imageRef := ImageRef(q.Name, s)
@@ -275,9 +283,9 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
 			}
-			reasons := rs.recreateReasons(c, s, spec, imageID, opts)
+			reasons := rs.recreateReasons(c, s, spec, imageID, diffEnv{image: obs.ImageConfigs[imageRef], netKeys: netKeys}, opts)
 			if c.Name != cname {
-				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Old: c.Name, New: cname})
+				reasons = append(reasons, Reason{Code: NameChanged, Field: "name", Change: Changed, Old: c.Name, New: cname})
 			}
 			d := b.detached[c.ID]
 			if _, ok := changing[imageRef]; ok && d != nil && len(reasons) == 0 {
@@ -301,7 +309,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 				// is now: the new one is not known before it is made.
 				step.KeepVolumes = replacement(spec, s, n, c, obs.ImageVolumes[imageRef], opts)
 				step.Action, step.Container, step.OldID = Recreate, spec, c.ID
-				step.Reasons = []Reason{{Code: ImageChanged, Field: "services." + name + ".image", Old: short(strings.TrimPrefix(imageID, "sha256:")), New: "(known after " + verb + ")"}}
+				step.Reasons = []Reason{{Code: ImageChanged, Field: "services." + name + ".image", Change: Changed, Old: short(strings.TrimPrefix(imageID, "sha256:")), New: "(known after " + verb + ")"}}
 				step.IfImageChanged = &ImageCheck{Ref: imageRef, ID: imageID, Start: needStart}
 				svcSteps[name] = append(svcSteps[name], b.add(step))
 				continue
@@ -336,8 +344,11 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 }
 
 // recreateReasons says why an existing container no longer matches its
-// service, or returns nil when it does.
-func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, hash, imageID string, opts Options) []Reason {
+// service, or returns nil when it does. The config hash decides, as in
+// Compose; the reasons then name every field that differs (see
+// containerFields). A changed inline config or secret recreates too: its
+// content is not part of the hash.
+func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, hash, imageID string, env diffEnv, opts Options) []Reason {
 	var out []Reason
 	if opts.ForceRecreate {
 		out = append(out, Reason{Code: ConfigChanged, Field: "--force-recreate"})
@@ -345,39 +356,37 @@ func recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, ha
 	if opts.RenewAnonVolumes {
 		out = append(out, Reason{Code: ConfigChanged, Field: "--renew-anon-volumes"})
 	}
-	forced := len(out)
+	var fields []Reason
 	if c.ConfigHash != hash {
-		field := "services." + s.Name
-		if c.Image != spec.Config.Image {
-			out = append(out, Reason{Code: ConfigChanged, Field: field + ".image", Old: c.Image, New: spec.Config.Image})
+		fields = containerFields(s, spec, c, env.image, env.netKeys)
+		if len(fields) == 0 {
+			fields = unknownFields(s, c.ConfigHash, hash)
 		}
-		have := map[string]string{}
-		for _, kv := range c.Env {
-			k, v, _ := strings.Cut(kv, "=")
-			have[k] = v
-		}
-		for _, kv := range spec.Config.Env {
-			k, v, _ := strings.Cut(kv, "=")
-			if old, ok := have[k]; !ok || old != v {
-				out = append(out, Reason{Code: ConfigChanged, Field: field + ".environment." + k, Old: old, New: v})
-			}
-		}
-		if len(out) == forced {
-			out = append(out, Reason{Code: ConfigChanged, Field: field + " (config-hash)", Old: short(c.ConfigHash), New: short(hash)})
-		}
+		out = append(out, fields...)
 	}
+	out = append(out, inlineFileReasons(c, spec)...)
 	if imageID != "" && c.ImageLabel != "" && c.ImageLabel != imageID {
-		out = append(out, Reason{Code: ImageChanged, Field: "services." + s.Name + ".image", Old: short(strings.TrimPrefix(c.ImageLabel, "sha256:")), New: short(strings.TrimPrefix(imageID, "sha256:"))})
+		out = append(out, Reason{Code: ImageChanged, Field: "services." + s.Name + ".image", Change: Changed, Old: short(strings.TrimPrefix(c.ImageLabel, "sha256:")), New: short(strings.TrimPrefix(imageID, "sha256:"))})
 	}
 	// Compose checks networks of running containers only; a container an
 	// interrupted apply created but did not connect to all its networks
 	// yet is not running, and starting it as it is would not converge.
 	for _, ep := range spec.Networks {
-		if !slices.Contains(c.Networks, ep.Network) {
-			out = append(out, Reason{Code: NetworkChange, Field: "services." + s.Name + ".networks", New: ep.Network})
+		named := slices.ContainsFunc(fields, func(r Reason) bool {
+			return r.Change == Added && r.New == ep.Network && strings.HasPrefix(r.Field, "services."+s.Name+".networks.")
+		})
+		if !named && !slices.Contains(c.Networks, ep.Network) {
+			out = append(out, Reason{Code: NetworkChange, Field: "services." + s.Name + ".networks", Change: Added, New: ep.Network})
 		}
 	}
 	return out
+}
+
+// diffEnv is what recreateReasons needs of the project and the observed
+// state beyond the container and its service.
+type diffEnv struct {
+	image   *dockerspec.DockerOCIImageConfig // the service's image config, nil when absent
+	netKeys map[string]string                // network name -> key in the files
 }
 
 func short(h string) string {

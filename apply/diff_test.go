@@ -2,15 +2,18 @@ package apply
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/docker/docker/api/types/network"
 
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform"
@@ -44,9 +47,17 @@ volumes:
 `
 
 // loadProject loads compose text the way the apply command does.
+// projectDirs keeps one project directory per test, so that the projects
+// a test loads one after another have the same bind sources.
+var projectDirs sync.Map
+
 func loadProject(t *testing.T, compose string) *types.Project {
 	t.Helper()
-	dir := t.TempDir()
+	d, loaded := projectDirs.LoadOrStore(t, t.TempDir())
+	if !loaded {
+		t.Cleanup(func() { projectDirs.Delete(t) })
+	}
+	dir := d.(string)
 	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -83,16 +94,23 @@ func converged(t *testing.T, plan *Plan, obs *Observed) *Observed {
 	for _, s := range plan.Steps {
 		switch s.Action {
 		case CreateNetwork:
-			out.Networks = append(out.Networks, Network{ID: "net-" + s.Name, Name: s.Name, Key: s.Network.Labels[LabelNetwork], Labels: s.Network.Labels})
+			driver := cmp.Or(s.Network.Driver, "bridge")
+			out.Networks = append(out.Networks, Network{ID: "net-" + s.Name, Name: s.Name, Key: s.Network.Labels[LabelNetwork], Labels: s.Network.Labels,
+				Driver: driver, Options: s.Network.DriverOpts, IPAMDriver: "default", Internal: s.Network.Internal, Attachable: s.Network.Attachable, EnableIPv6: s.Network.EnableIPv6})
 		case CreateVolume:
-			out.Volumes = append(out.Volumes, Volume{Name: s.Name, Key: s.Volume.Labels[LabelVolume], Labels: s.Volume.Labels})
+			out.Volumes = append(out.Volumes, Volume{Name: s.Name, Key: s.Volume.Labels[LabelVolume], Labels: s.Volume.Labels, Driver: cmp.Or(s.Volume.Driver, "local"), Options: s.Volume.DriverOpts})
 		case Create, Recreate:
 			l := s.Container.Config.Labels
 			c := Container{ID: "id-" + s.Name + "-" + l[LabelConfigHash][:8], Name: s.Name, Service: l[LabelService], ConfigHash: l[LabelConfigHash],
 				ImageLabel: l[LabelImage], Labels: l, State: "running", Env: append([]string{"PATH=/bin"}, s.Container.Config.Env...), Image: s.Container.Config.Image}
 			c.Number = 1
+			// What the engine stores at create time, as inspect reports it.
+			cfg, hc := *s.Container.Config, *s.Container.HostConfig
+			c.Config, c.HostConfig = &cfg, &hc
+			c.Endpoints = map[string]*network.EndpointSettings{}
 			for _, ep := range s.Container.Networks {
 				c.Networks = append(c.Networks, ep.Network)
+				c.Endpoints[ep.Network] = ep.Endpoint
 			}
 			out.Containers = append(out.Containers, c)
 		}
@@ -296,7 +314,7 @@ func TestMaskedAndRendering(t *testing.T) {
 	wantHuman := `berth will perform these actions on project shop:
 
   ~ container:shop-web-1  recreate
-      config_changed services.web.environment.REDIS_PASSWORD: "(sensitive)" → "(sensitive)"
+      ~ services.web.environment.REDIS_PASSWORD: (sensitive value changed)
 
 Plan: 0 to create, 1 to recreate, 0 to remove.
 `
@@ -311,7 +329,7 @@ Plan: 0 to create, 1 to recreate, 0 to remove.
 	if !strings.Contains(js.String(), `"actions": [
         "remove",
         "create"
-      ]`) || !strings.Contains(js.String(), `"format_version": 1`) {
+      ]`) || !strings.Contains(js.String(), `"format_version": 2`) || !strings.Contains(js.String(), `"change": "changed"`) || !strings.Contains(js.String(), `"recreate": 1`) {
 		t.Errorf("json lacks the wire spelling:\n%s", js.String())
 	}
 	// The saved form reads back as the same plan.
@@ -349,11 +367,11 @@ func TestStale(t *testing.T) {
 
 func TestValidateRejects(t *testing.T) {
 	for name, p := range map[string]*Plan{
-		"version":      {FormatVersion: 2},
-		"forward dep":  {FormatVersion: 1, Steps: []Step{{ID: 1, Action: Remove, Name: "x", After: []int{2}}, {ID: 2, Action: Remove, Name: "y"}}},
-		"no spec":      {FormatVersion: 1, Steps: []Step{{ID: 1, Action: Create, Name: "x"}}},
-		"unknown verb": {FormatVersion: 1, Steps: []Step{{ID: 1, Action: "explode", Name: "x"}}},
-		"duplicate id": {FormatVersion: 1, Steps: []Step{{ID: 1, Action: Remove, Name: "x"}, {ID: 1, Action: Remove, Name: "y"}}},
+		"version":      {FormatVersion: 1},
+		"forward dep":  {FormatVersion: FormatVersion, Steps: []Step{{ID: 1, Action: Remove, Name: "x", After: []int{2}}, {ID: 2, Action: Remove, Name: "y"}}},
+		"no spec":      {FormatVersion: FormatVersion, Steps: []Step{{ID: 1, Action: Create, Name: "x"}}},
+		"unknown verb": {FormatVersion: FormatVersion, Steps: []Step{{ID: 1, Action: "explode", Name: "x"}}},
+		"duplicate id": {FormatVersion: FormatVersion, Steps: []Step{{ID: 1, Action: Remove, Name: "x"}, {ID: 1, Action: Remove, Name: "y"}}},
 	} {
 		if err := p.Validate(); err == nil {
 			t.Errorf("%s: accepted", name)

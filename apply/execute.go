@@ -253,6 +253,9 @@ func (x *executor) create(ctx context.Context, s Step, name string) (string, err
 			return "", fmt.Errorf("connecting %s to network %s: %w", name, ep.Network, err)
 		}
 	}
+	if err := x.injectFiles(ctx, resp.ID, spec.Files); err != nil {
+		return "", fmt.Errorf("container %s: %w", name, err)
+	}
 	return resp.ID, nil
 }
 

@@ -44,8 +44,8 @@ func TestDiffNetworkRecreateKeepsContainers(t *testing.T) {
 		"disconnect container:shop-api-1 network_recreated",                             // 2
 		"stop container:shop-web-1 network_recreated",                                   // 3
 		"disconnect container:shop-web-1 network_recreated",                             // 4
-		"remove-network network:shop_front config_changed networks.front (config-hash)", // 5
-		"create-network network:shop_front config_changed networks.front (config-hash)", // 6
+		"remove-network network:shop_front config_changed networks.front.labels.team", // 5
+		"create-network network:shop_front config_changed networks.front.labels.team", // 6
 		"connect container:shop-api-1 network_recreated",                                // 7
 		"start container:shop-api-1 network_recreated",                                  // 8
 		"connect container:shop-web-1 network_recreated",                                // 9
@@ -91,8 +91,8 @@ func TestDiffNetworkRecreateKeepsContainers(t *testing.T) {
 		"disconnect container:shop-api-1 network_recreated",
 		"stop container:shop-web-1 network_recreated",
 		"disconnect container:shop-web-1 network_recreated",
-		"remove-network network:shop_front config_changed networks.front (config-hash)",
-		"create-network network:shop_front config_changed networks.front (config-hash)",
+		"remove-network network:shop_front config_changed networks.front.labels.team",
+		"create-network network:shop_front config_changed networks.front.labels.team",
 		"recreate container:shop-api-1 config_changed services.api.environment.GEN",
 		"connect container:shop-web-1 network_recreated",
 		"start container:shop-web-1 network_recreated",

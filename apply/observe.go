@@ -19,6 +19,7 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+	dockerspec "github.com/moby/docker-image-spec/specs-go/v1"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"golang.org/x/sync/errgroup"
 )
@@ -48,6 +49,10 @@ type Docker interface {
 	ImagePull(ctx context.Context, ref string, options image.PullOptions) (io.ReadCloser, error)
 	ImageBuild(ctx context.Context, context io.Reader, options build.ImageBuildOptions) (build.ImageBuildResponse, error)
 	ImageRemove(ctx context.Context, image string, options image.RemoveOptions) ([]image.DeleteResponse, error)
+	// Inline configs and secrets are copied into a container before it
+	// starts, and read back by the plan.
+	CopyToContainer(ctx context.Context, container, path string, content io.Reader, options container.CopyToContainerOptions) error
+	CopyFromContainer(ctx context.Context, container, srcPath string) (io.ReadCloser, container.PathStat, error)
 }
 
 // Compose's label keys.
@@ -85,6 +90,9 @@ type Observed struct {
 	// image config declares as VOLUME, sorted: a container gets an
 	// anonymous volume at each one that nothing else is mounted at.
 	ImageVolumes map[string][]string
+	// ImageConfigs holds the config of each present image: what the engine
+	// fills in for the fields a service leaves unset.
+	ImageConfigs map[string]*dockerspec.DockerOCIImageConfig
 }
 
 // Container is one container of the project, as Compose's labels describe it.
@@ -109,6 +117,15 @@ type Container struct {
 	// Mounts are its mounts as the engine reports them, sorted by target:
 	// a recreate mounts its anonymous volumes in the replacement.
 	Mounts []Mount
+	// Config, HostConfig and Endpoints are what the engine stored at create
+	// time (inspect), for the plan to name each field that changed.
+	Config     *container.Config
+	HostConfig *container.HostConfig
+	Endpoints  map[string]*network.EndpointSettings
+	// Files holds, by path in the container, the sha256 of the inline
+	// configs and secrets (content:, environment:) the service's files
+	// inject; see ReadInlineFiles. Empty when none were read.
+	Files map[string]string
 }
 
 // Mount is one mount of a container.
@@ -129,19 +146,29 @@ type Network struct {
 	// project's (another project's, or unlabelled), sorted: berth does not
 	// stop them to recreate the network.
 	Foreign []string
+	// What the engine reports of its configuration, for the plan to name
+	// what changed.
+	Driver                           string
+	Options                          map[string]string
+	IPAMDriver                       string
+	IPAMOptions                      map[string]string
+	IPAM                             []network.IPAMConfig
+	Internal, Attachable, EnableIPv6 bool
 }
 
 // Volume is one volume labelled with the project.
 type Volume struct {
 	Name, Key string
 	Labels    map[string]string
+	Driver    string
+	Options   map[string]string
 }
 
 // Observe reads the project's containers (every container with the project
 // label and a config-hash label, as Compose finds them), networks and
 // volumes. images are the references whose local IDs to look up.
 func Observe(ctx context.Context, d Docker, project string, images ...string) (*Observed, error) {
-	o := &Observed{Project: project, Images: map[string]string{}, ImageTime: map[string]time.Time{}, ImageVolumes: map[string][]string{}}
+	o := &Observed{Project: project, Images: map[string]string{}, ImageTime: map[string]time.Time{}, ImageVolumes: map[string][]string{}, ImageConfigs: map[string]*dockerspec.DockerOCIImageConfig{}}
 	// Containers, networks, volumes and images are read at once, and the
 	// containers inspected several at a time: an engine busy with health
 	// probes answers each call in tens of milliseconds, and a no-op plan is
@@ -185,7 +212,9 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 		ng, nctx := errgroup.WithContext(gctx)
 		ng.SetLimit(4)
 		for i, n := range nets {
-			o.Networks[i] = Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created}
+			o.Networks[i] = Network{ID: n.ID, Name: n.Name, Key: n.Labels[LabelNetwork], Labels: n.Labels, Created: n.Created,
+				Driver: n.Driver, Options: n.Options, IPAMDriver: n.IPAM.Driver, IPAMOptions: n.IPAM.Options, IPAM: n.IPAM.Config,
+				Internal: n.Internal, Attachable: n.Attachable, EnableIPv6: n.EnableIPv6}
 			ng.Go(func() error {
 				foreign, err := foreignContainers(nctx, d, project, n.ID)
 				o.Networks[i].Foreign = foreign
@@ -210,7 +239,7 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 			if v == nil {
 				continue
 			}
-			o.Volumes = append(o.Volumes, Volume{Name: v.Name, Key: v.Labels[LabelVolume], Labels: v.Labels})
+			o.Volumes = append(o.Volumes, Volume{Name: v.Name, Key: v.Labels[LabelVolume], Labels: v.Labels, Driver: v.Driver, Options: v.Options})
 		}
 		slices.SortFunc(o.Volumes, func(a, b Volume) int { return strings.Compare(a.Name, b.Name) })
 		return nil
@@ -229,6 +258,7 @@ func Observe(ctx context.Context, d Docker, project string, images ...string) (*
 			}
 			o.Images[ref] = img.ID
 			o.ImageTime[ref] = imageTime(img)
+			o.ImageConfigs[ref] = img.Config
 			if img.Config != nil && len(img.Config.Volumes) > 0 {
 				o.ImageVolumes[ref] = sortedKeys(img.Config.Volumes)
 			}
@@ -293,11 +323,13 @@ func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Cont
 			c.Health = string(in.State.Health.Status)
 		}
 	}
+	c.Config, c.HostConfig = in.Config, in.HostConfig
 	if in.Config != nil {
 		c.Env = in.Config.Env
 		c.Image = in.Config.Image
 	}
 	if in.NetworkSettings != nil {
+		c.Endpoints = in.NetworkSettings.Networks
 		for name, ep := range in.NetworkSettings.Networks {
 			c.Networks = append(c.Networks, name)
 			if ep != nil && ep.NetworkID != "" {

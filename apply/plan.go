@@ -8,6 +8,7 @@ package apply
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -16,7 +17,7 @@ import (
 
 // FormatVersion is the version of the plan's JSON form. It changes only on a
 // breaking change; new optional fields do not bump it.
-const FormatVersion = 1
+const FormatVersion = 2
 
 // Action is what a step does. The value is the wire value: never renamed,
 // never reused.
@@ -62,10 +63,21 @@ const (
 
 // Reason explains a step to people. Execute never reads it.
 type Reason struct {
-	Code  ReasonCode `json:"code"`
-	Field string     `json:"field,omitempty"` // "services.web.environment.FOO"
-	Old   string     `json:"old,omitempty"`
-	New   string     `json:"new,omitempty"`
+	Code ReasonCode `json:"code"`
+	// Field is the compose path of what changed, "services.web.ports[1]"
+	// (wire name "path").
+	Field string `json:"path,omitempty"`
+	// Change is added, removed or changed, for a reason with a path whose
+	// old and new values were compared.
+	Change string `json:"change,omitempty"`
+	Old    string `json:"old,omitempty"`
+	New    string `json:"new,omitempty"`
+	// Sensitive marks a value that looks like a secret (a variable named
+	// like a password, token or key, anything from secrets:): Masked
+	// replaces Old and New.
+	Sensitive bool `json:"sensitive,omitempty"`
+	// Note says what the values cannot: that an old value is not known.
+	Note string `json:"note,omitempty"`
 }
 
 // Wait is a condition on a service's containers that must hold before a
@@ -123,6 +135,22 @@ type ContainerSpec struct {
 	// Networks in priority order: the first is given at create time, the
 	// others are connected before start (API 1.41 takes one at create).
 	Networks []EndpointSpec `json:"networks,omitempty"`
+	// Files are the inline configs and secrets copied in before start.
+	Files []InlineFile `json:"files,omitempty"`
+}
+
+// InlineFile is a config or secret defined with content: or environment:,
+// copied into the container after it is created, as Compose does.
+type InlineFile struct {
+	Path     string `json:"path"`   // in the container
+	Source   string `json:"source"` // "configs.app_conf", "secrets.token"
+	Origin   string `json:"origin"` // content or environment
+	Content  string `json:"content"`
+	Secret   bool   `json:"secret,omitempty"`
+	Mode     uint32 `json:"mode"`
+	UID      int    `json:"uid,omitempty"`
+	GID      int    `json:"gid,omitempty"`
+	OwnerSet bool   `json:"owner_set,omitempty"` // uid or gid given: copy ownership
 }
 
 // EndpointSpec attaches a container to one network.
@@ -167,6 +195,8 @@ type Plan struct {
 	Wait []Wait `json:"wait,omitempty"`
 	// Warnings for people, such as orphans kept by --keep-orphans.
 	Warnings []string `json:"warnings,omitempty"`
+	// Totals counts the steps by kind; WriteJSON fills it in.
+	Totals *Summary `json:"summary,omitempty"`
 }
 
 // Empty reports whether the plan changes nothing.
@@ -188,6 +218,72 @@ func (p *Plan) Counts() (create, recreate, start, remove int) {
 		}
 	}
 	return
+}
+
+// Summary counts the steps of a plan by kind.
+type Summary struct {
+	Build      int `json:"build"`
+	Pull       int `json:"pull"`
+	Create     int `json:"create"`
+	Recreate   int `json:"recreate"`
+	Start      int `json:"start"`
+	Restart    int `json:"restart"`
+	Stop       int `json:"stop"`
+	Disconnect int `json:"disconnect"`
+	Connect    int `json:"connect"`
+	Remove     int `json:"remove"`
+}
+
+// Summary counts every step: creates and removes of networks and volumes
+// with those of containers, image removals with removes.
+func (p *Plan) Summary() Summary {
+	var n Summary
+	for _, s := range p.Steps {
+		switch s.Action {
+		case Build:
+			n.Build++
+		case Pull:
+			n.Pull++
+		case Create, CreateNetwork, CreateVolume:
+			n.Create++
+		case Recreate:
+			n.Recreate++
+		case Start:
+			n.Start++
+		case Restart:
+			n.Restart++
+		case Stop:
+			n.Stop++
+		case Disconnect:
+			n.Disconnect++
+		case Connect:
+			n.Connect++
+		case Remove, RemoveNetwork, RemoveVolume, RemoveImage:
+			n.Remove++
+		}
+	}
+	return n
+}
+
+// Text is the summary line's counts: "1 to build, 2 to create, 1 to
+// remove". Kinds without steps are left out, except create, recreate and
+// remove, which are always there.
+func (n Summary) Text() string {
+	var parts []string
+	for _, k := range []struct {
+		n      int
+		verb   string
+		always bool
+	}{
+		{n.Build, "build", false}, {n.Pull, "pull", false}, {n.Create, "create", true}, {n.Recreate, "recreate", true},
+		{n.Start, "start", false}, {n.Restart, "restart", false}, {n.Stop, "stop", false},
+		{n.Disconnect, "disconnect", false}, {n.Connect, "connect", false}, {n.Remove, "remove", true},
+	} {
+		if k.n > 0 || k.always {
+			parts = append(parts, fmt.Sprintf("%d to %s", k.n, k.verb))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // Removes lists the steps that destroy something, for confirmation prompts.
@@ -287,7 +383,7 @@ func (p *Plan) Masked() *Plan {
 	for i, s := range p.Steps {
 		s.Reasons = append([]Reason(nil), s.Reasons...)
 		for j, r := range s.Reasons {
-			if Sensitive(r.Field) {
+			if r.Sensitive {
 				if r.Old != "" {
 					r.Old = Masked
 				}
@@ -313,6 +409,13 @@ func (p *Plan) Masked() *Plan {
 				cfg.Env[k] = kv
 			}
 			c.Config = &cfg
+			c.Files = slices.Clone(c.Files)
+			for k, f := range c.Files {
+				if f.Secret {
+					f.Content = Masked
+					c.Files[k] = f
+				}
+			}
 			s.Container = &c
 		}
 		q.Steps[i] = s

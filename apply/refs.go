@@ -202,9 +202,9 @@ func (x *executor) resolveRefs(ctx context.Context, s Step) (*ContainerSpec, err
 // recreateReasons says why c must be recreated: the containers it refers to
 // are replaced by the plan (its hash will change with their IDs), or the
 // reasons any container has.
-func (rs resolvedService) recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, imageID string, opts Options) []Reason {
+func (rs resolvedService) recreateReasons(c Container, s types.ServiceConfig, spec *ContainerSpec, imageID string, env diffEnv, opts Options) []Reason {
 	if len(rs.recreated) == 0 {
-		return recreateReasons(c, s, spec, rs.hash, imageID, opts)
+		return recreateReasons(c, s, spec, rs.hash, imageID, env, opts)
 	}
 	var out []Reason
 	for _, dep := range rs.recreated {

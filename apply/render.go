@@ -14,7 +14,10 @@ import (
 
 // WriteJSON writes the plan's wire form, indented, with a final newline.
 func WriteJSON(w io.Writer, p *Plan) error {
-	b, err := json.MarshalIndent(p, "", "  ")
+	q := *p
+	n := p.Summary()
+	q.Totals = &n
+	b, err := json.MarshalIndent(&q, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding plan: %w", err)
 	}
@@ -32,6 +35,7 @@ func ReadJSON(r io.Reader) (*Plan, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("reading plan: %w", err)
 	}
+	p.Totals = nil // derived from the steps: WriteJSON writes it afresh
 	return &p, nil
 }
 
@@ -79,11 +83,42 @@ var symbols = map[Action]string{
 	Disconnect: "|", Connect: ">",
 }
 
-// WriteHuman writes the plan for people: one line per step with its
-// reasons, and a summary line. Callers mask the plan first unless secrets
-// may be shown.
-func WriteHuman(w io.Writer, p *Plan) error {
+// HumanOptions change how WriteHuman writes a plan.
+type HumanOptions struct {
+	// Color marks creates green, recreates yellow and removes red (ANSI):
+	// for a terminal, never with NO_COLOR or into a pipe.
+	Color bool
+}
+
+const (
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiRed    = "\x1b[31m"
+	ansiBold   = "\x1b[1m"
+	ansiReset  = "\x1b[0m"
+)
+
+// colors by step symbol and by change.
+var colors = map[string]string{"+": ansiGreen, "~": ansiYellow, "-": ansiRed, Added: ansiGreen, Changed: ansiYellow, Removed: ansiRed}
+
+var changeSymbols = map[string]string{Added: "+", Changed: "~", Removed: "-"}
+
+// WriteHuman writes the plan for people without colour; see
+// WriteHumanWith.
+func WriteHuman(w io.Writer, p *Plan) error { return WriteHumanWith(w, p, HumanOptions{}) }
+
+// WriteHumanWith writes the plan for people: one line per step, under it
+// one line per field that changed (path: old → new, a sensitive value only
+// said to have changed), and a summary line counting every step by kind.
+// Callers mask the plan first unless secrets may be shown.
+func WriteHumanWith(w io.Writer, p *Plan, o HumanOptions) error {
 	var b strings.Builder
+	paint := func(key, text string) string {
+		if c, ok := colors[key]; ok && o.Color {
+			return c + text + ansiReset
+		}
+		return text
+	}
 	for _, warn := range p.Warnings {
 		fmt.Fprintf(&b, "warning: %s\n", warn)
 	}
@@ -98,7 +133,8 @@ func WriteHuman(w io.Writer, p *Plan) error {
 		width = max(width, len(s.Resource))
 	}
 	for _, s := range p.Steps {
-		fmt.Fprintf(&b, "  %s %-*s  %s", symbols[s.Action], width, s.Resource, s.Action)
+		sym := symbols[s.Action]
+		fmt.Fprintf(&b, "  %s %-*s  %s", paint(sym, sym), width, s.Resource, s.Action)
 		if s.Endpoint != nil {
 			fmt.Fprintf(&b, " %s", s.Endpoint.Network)
 		}
@@ -116,12 +152,12 @@ func WriteHuman(w io.Writer, p *Plan) error {
 		}
 		b.WriteByte('\n')
 		for _, r := range detailed {
-			switch {
-			case r.Old == "" && r.New == "":
-				fmt.Fprintf(&b, "      %s %s\n", r.Code, r.Field)
-			default:
-				fmt.Fprintf(&b, "      %s %s: %q → %q\n", r.Code, r.Field, r.Old, r.New)
+			b.WriteString("      ")
+			if sym, ok := changeSymbols[r.Change]; ok {
+				b.WriteString(paint(r.Change, sym) + " ")
 			}
+			b.WriteString(r.line())
+			b.WriteByte('\n')
 		}
 		if len(s.KeepVolumes) > 0 {
 			kept := make([]string, len(s.KeepVolumes))
@@ -131,12 +167,43 @@ func WriteHuman(w io.Writer, p *Plan) error {
 			fmt.Fprintf(&b, "      keeps anonymous volumes: %s\n", strings.Join(kept, ", "))
 		}
 	}
-	create, recreate, start, remove := p.Counts()
-	if start > 0 {
-		fmt.Fprintf(&b, "\nPlan: %d to create, %d to recreate, %d to start, %d to remove.\n", create, recreate, start, remove)
-	} else {
-		fmt.Fprintf(&b, "\nPlan: %d to create, %d to recreate, %d to remove.\n", create, recreate, remove)
+	summary := "Plan: " + p.Summary().Text() + "."
+	if o.Color {
+		summary = ansiBold + summary + ansiReset
 	}
+	fmt.Fprintf(&b, "\n%s\n", summary)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// valueText is the values of a reason with a path, for people.
+func (r Reason) valueText() string {
+	v := strings.TrimPrefix(r.line(), r.Field)
+	return strings.TrimPrefix(v, ": ")
+}
+
+// line is a reason with a path for people: "services.web.ports[0]:
+// "8080:80/tcp" → "8081:80/tcp"", a sensitive value only said to have
+// changed, and the code when it is not a configuration change.
+func (r Reason) line() string {
+	var v string
+	switch {
+	case r.Sensitive && r.Change != "" && (r.Old == Masked || r.New == Masked):
+		v = r.Field + ": (sensitive value " + r.Change + ")"
+	case r.Change == Added:
+		v = fmt.Sprintf("%s: %q", r.Field, r.New)
+	case r.Change == Removed:
+		v = fmt.Sprintf("%s: %q (removed)", r.Field, r.Old)
+	case r.Old == "" && r.New == "":
+		v = r.Field
+	default:
+		v = fmt.Sprintf("%s: %q → %q", r.Field, r.Old, r.New)
+	}
+	if r.Note != "" {
+		v += " (" + r.Note + ")"
+	}
+	if r.Code != ConfigChanged {
+		v += " [" + string(r.Code) + "]"
+	}
+	return v
 }

@@ -237,7 +237,7 @@ services:
 	want := []string{
 		"create-network network:shop_extra missing",
 		"stop container:shop-both-1 dependency_recreated dependency_recreated",
-		"recreate container:shop-a-1 config_changed services.a.environment.GEN network_changed services.a.networks",
+		"recreate container:shop-a-1 config_changed services.a.environment.GEN config_changed services.a.networks.extra",
 		"stop container:shop-onb-1 dependency_recreated",
 		"stop container:shop-onb-2 dependency_recreated",
 		"recreate container:shop-b-1 config_changed services.b.environment.GEN",

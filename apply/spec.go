@@ -163,6 +163,13 @@ func containerSpec(p *types.Project, s types.ServiceConfig, n int, hash, imageID
 	hc.Resources.MemoryReservation = int64(s.MemReservation)
 	hc.Resources.NanoCPUs = int64(s.CPUS * 1e9)
 	hc.Resources.CPUShares = s.CPUShares
+	for _, dev := range s.Devices {
+		perm := dev.Permissions
+		if perm == "" {
+			perm = "rwm"
+		}
+		hc.Resources.Devices = append(hc.Resources.Devices, container.DeviceMapping{PathOnHost: dev.Source, PathInContainer: dev.Target, CgroupPermissions: perm})
+	}
 	if s.PidsLimit != 0 {
 		pl := s.PidsLimit
 		hc.Resources.PidsLimit = &pl
@@ -232,33 +239,41 @@ func containerSpec(p *types.Project, s types.ServiceConfig, n int, hash, imageID
 			hc.Mounts = append(hc.Mounts, m)
 		}
 	}
+	var files []InlineFile
 	for _, sec := range s.Secrets {
 		def, ok := p.Secrets[sec.Source]
-		if !ok || def.File == "" {
-			return nil, fmt.Errorf("service %s: secret %q: only file secrets are supported", s.Name, sec.Source)
+		if !ok {
+			return nil, fmt.Errorf("service %s: secret %q is not defined", s.Name, sec.Source)
 		}
-		target := sec.Target
-		if target == "" {
-			target = sec.Source
-		}
-		if !strings.HasPrefix(target, "/") {
-			target = "/run/secrets/" + target
+		target := secretTarget(sec)
+		if def.File == "" {
+			f, err := inlineFile(p, s, types.FileObjectConfig(def), types.FileReferenceConfig(sec), "secrets", target)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+			continue
 		}
 		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: def.File, Target: target, ReadOnly: true})
 	}
 	for _, c := range s.Configs {
 		def, ok := p.Configs[c.Source]
-		if !ok || def.File == "" {
-			return nil, fmt.Errorf("service %s: config %q: only file configs are supported", s.Name, c.Source)
+		if !ok {
+			return nil, fmt.Errorf("service %s: config %q is not defined", s.Name, c.Source)
 		}
-		target := c.Target
-		if target == "" {
-			target = "/" + c.Source
+		target := configTarget(c)
+		if def.File == "" {
+			f, err := inlineFile(p, s, types.FileObjectConfig(def), types.FileReferenceConfig(c), "configs", target)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, f)
+			continue
 		}
 		hc.Mounts = append(hc.Mounts, mount.Mount{Type: mount.TypeBind, Source: def.File, Target: target, ReadOnly: true})
 	}
 
-	spec := &ContainerSpec{Config: cfg, HostConfig: hc}
+	spec := &ContainerSpec{Config: cfg, HostConfig: hc, Files: files}
 	switch mode := s.NetworkMode; {
 	case mode == "" || mode == "bridge" && len(s.Networks) > 0:
 		for _, key := range s.NetworksByPriority() {
@@ -377,4 +392,45 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// inlineFile is a config or secret given by content: or environment:, which
+// Compose copies into the container before it starts (no mount), at its
+// target with its mode (0444 by default), uid and gid.
+func inlineFile(p *types.Project, s types.ServiceConfig, def types.FileObjectConfig, ref types.FileReferenceConfig, kind, target string) (InlineFile, error) {
+	f := InlineFile{Path: target, Source: kind + "." + ref.Source, Secret: kind == "secrets", Mode: 0o444}
+	switch {
+	case def.Content != "":
+		f.Content, f.Origin = def.Content, "content"
+	case def.Environment != "":
+		v, ok := p.Environment[def.Environment]
+		if !ok {
+			return f, fmt.Errorf("service %s: environment variable %q required by %s %q is not set", s.Name, def.Environment, strings.TrimSuffix(kind, "s"), ref.Source)
+		}
+		f.Content, f.Origin = v, "environment"
+	default:
+		return f, fmt.Errorf("service %s: %s %q has no file, content or environment", s.Name, strings.TrimSuffix(kind, "s"), ref.Source)
+	}
+	if s.ReadOnly {
+		return f, fmt.Errorf("service %s: cannot create %s %q in a read-only service: file is the only kind supported there", s.Name, strings.TrimSuffix(kind, "s"), ref.Source)
+	}
+	if ref.Mode != nil {
+		f.Mode = uint32(*ref.Mode)
+	}
+	var err error
+	if f.UID, err = idOf(ref.UID); err != nil {
+		return f, fmt.Errorf("service %s: %s %q: uid: %w", s.Name, strings.TrimSuffix(kind, "s"), ref.Source, err)
+	}
+	if f.GID, err = idOf(ref.GID); err != nil {
+		return f, fmt.Errorf("service %s: %s %q: gid: %w", s.Name, strings.TrimSuffix(kind, "s"), ref.Source, err)
+	}
+	f.OwnerSet = ref.UID != "" || ref.GID != ""
+	return f, nil
+}
+
+func idOf(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	return strconv.Atoi(s)
 }

@@ -119,7 +119,7 @@ func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) e
 	}
 	switch format {
 	case "", "text":
-		return apply.WriteHuman(w, p)
+		return apply.WriteHumanWith(w, p, apply.HumanOptions{Color: a.Getenv("NO_COLOR") == "" && a.Getenv("TERM") != "dumb" && cli.IsTerminal(w)})
 	case "json":
 		return apply.WriteJSON(w, p)
 	}
