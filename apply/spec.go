@@ -399,15 +399,17 @@ func sortedKeys[M ~map[string]V, V any](m M) []string {
 // target with its mode (0444 by default), uid and gid.
 func inlineFile(p *types.Project, s types.ServiceConfig, def types.FileObjectConfig, ref types.FileReferenceConfig, kind, target string) (InlineFile, error) {
 	f := InlineFile{Path: target, Source: kind + "." + ref.Source, Secret: kind == "secrets", Mode: 0o444}
+	// compose-go fills Content in from environment: too; environment: names
+	// the origin then.
 	switch {
-	case def.Content != "":
-		f.Content, f.Origin = def.Content, "content"
 	case def.Environment != "":
 		v, ok := p.Environment[def.Environment]
 		if !ok {
 			return f, fmt.Errorf("service %s: environment variable %q required by %s %q is not set", s.Name, def.Environment, strings.TrimSuffix(kind, "s"), ref.Source)
 		}
 		f.Content, f.Origin = v, "environment"
+	case def.Content != "":
+		f.Content, f.Origin = def.Content, "content"
 	default:
 		return f, fmt.Errorf("service %s: %s %q has no file, content or environment", s.Name, strings.TrimSuffix(kind, "s"), ref.Source)
 	}
