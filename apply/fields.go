@@ -787,7 +787,6 @@ func unknownFields(s types.ServiceConfig, oldHash, newHash string) []Reason {
 	return out
 }
 
-
 // networkFieldReasons names what differs between network n of the files
 // (key in the files) and the network o the engine reports.
 func networkFieldReasons(key string, n types.NetworkConfig, o Network) []Reason {

@@ -99,7 +99,7 @@ var fieldCases = []fieldCase{
 		want: []string{"services.web.environment.A", "services.web.ports"}},
 	{name: "healthcheck and labels", before: "    labels: {team: a}\n    healthcheck: {test: [\"CMD\", \"/app\", \"probe\", \"tcp\", \"127.0.0.1:6379\"], interval: 30s}\n",
 		after: "    labels: {team: b}\n    healthcheck: {test: [\"CMD\", \"/app\", \"probe\", \"tcp\", \"127.0.0.1:6379\"], interval: 10s}\n",
-		want: []string{"services.web.healthcheck.interval", "services.web.labels.team"}},
+		want:  []string{"services.web.healthcheck.interval", "services.web.labels.team"}},
 }
 
 var listIndex = regexp.MustCompile(`\[\d+\]$`)

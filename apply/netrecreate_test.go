@@ -40,16 +40,16 @@ func TestDiffNetworkRecreateKeepsContainers(t *testing.T) {
 	changed := loadProject(t, strings.Replace(netRecreateCompose, "team: web", "team: shop", 1))
 	plan := mustDiff(t, changed, obs, Options{})
 	want := []string{
-		"stop container:shop-api-1 network_recreated",                                   // 1
-		"disconnect container:shop-api-1 network_recreated",                             // 2
-		"stop container:shop-web-1 network_recreated",                                   // 3
-		"disconnect container:shop-web-1 network_recreated",                             // 4
+		"stop container:shop-api-1 network_recreated",                                 // 1
+		"disconnect container:shop-api-1 network_recreated",                           // 2
+		"stop container:shop-web-1 network_recreated",                                 // 3
+		"disconnect container:shop-web-1 network_recreated",                           // 4
 		"remove-network network:shop_front config_changed networks.front.labels.team", // 5
 		"create-network network:shop_front config_changed networks.front.labels.team", // 6
-		"connect container:shop-api-1 network_recreated",                                // 7
-		"start container:shop-api-1 network_recreated",                                  // 8
-		"connect container:shop-web-1 network_recreated",                                // 9
-		"start container:shop-web-1 network_recreated",                                  // 10
+		"connect container:shop-api-1 network_recreated",                              // 7
+		"start container:shop-api-1 network_recreated",                                // 8
+		"connect container:shop-web-1 network_recreated",                              // 9
+		"start container:shop-web-1 network_recreated",                                // 10
 	}
 	if got := summary(plan); !slices.Equal(got, want) {
 		t.Fatalf("plan\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -48,7 +48,7 @@ func TestPlanCLI(t *testing.T) {
 
 	r := runBerth(t, dir, env, "-p", project, "plan", "--detailed-exitcode", "-o", "plan.json")
 	if r.code != 2 || !strings.Contains(r.stdout, "+ container:"+project+"-web-1") ||
-		!strings.Contains(r.stdout, "Plan: 2 to create, 0 to recreate, 0 to remove.") {
+		!strings.Contains(r.stdout, "Plan: 1 to pull, 2 to create, 0 to recreate, 0 to remove.") {
 		t.Fatalf("plan --detailed-exitcode: code %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	r = runBerth(t, dir, env, "-p", project, "plan", "--format", "json")
