@@ -59,7 +59,7 @@ func TestPlanCLI(t *testing.T) {
 			Actions []string `json:"actions"`
 		} `json:"steps"`
 	}
-	if err := json.Unmarshal([]byte(r.stdout), &wire); err != nil || r.code != 0 || wire.FormatVersion != 1 || len(wire.Steps) != 3 {
+	if err := json.Unmarshal([]byte(r.stdout), &wire); err != nil || r.code != 0 || wire.FormatVersion != 2 || len(wire.Steps) != 3 {
 		t.Fatalf("plan --format json: code %d, %v\n%s", r.code, err, r.stdout)
 	}
 	if strings.Contains(r.stdout, "tok-123") {
