@@ -24,9 +24,12 @@ const planHelp = `Show what "berth apply" would change in Docker, and why.
 Each step is a create (+), recreate (~), start or restart (>), stop (|) or
 remove (-) of a network, volume or container, a container's disconnect (|)
 from or connect (>) to a network being recreated, or the build or pull (+)
-of an image, with its reasons: which fields changed (old → new), a changed
-image, a missing resource, an orphan, a recreated dependency or network.
-Secret-looking values are masked unless --show-sensitive.
+of an image, with its reasons: every field that changed, as a compose path
+(services.web.ports[1]) added (+), removed (-) or changed (~) with its old
+and new value, read back from the engine; a changed image, a missing
+resource, an orphan, a recreated dependency or network. The last line counts
+the steps by kind. Secret-looking values are masked unless --show-sensitive.
+Colour on a terminal, none with NO_COLOR.
 
 -o writes the plan with a fingerprint of the observed state, for
 "berth apply PLAN_FILE". The file holds the full container configuration,
