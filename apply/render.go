@@ -77,6 +77,8 @@ var symbols = map[Action]string{
 	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
 	Build: "+", RemoveImage: "-",
 	Disconnect: "|", Connect: ">",
+	CreateService: "+", UpdateService: "~", RemoveService: "-",
+	CreateSecret: "+", RemoveSecret: "-", CreateConfig: "+", RemoveConfig: "-",
 }
 
 // WriteHuman writes the plan for people: one line per step with its
@@ -88,11 +90,19 @@ func WriteHuman(w io.Writer, p *Plan) error {
 		fmt.Fprintf(&b, "warning: %s\n", warn)
 	}
 	if p.Empty() {
-		fmt.Fprintf(&b, "No changes. Project %s matches the compose files.\n", p.Project)
+		if p.Target == TargetSwarm {
+			fmt.Fprintf(&b, "No changes. Stack %s matches the compose files.\n", p.Project)
+		} else {
+			fmt.Fprintf(&b, "No changes. Project %s matches the compose files.\n", p.Project)
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "berth will perform these actions on project %s:\n\n", p.Project)
+	if p.Target == TargetSwarm {
+		fmt.Fprintf(&b, "berth will perform these actions on stack %s:\n\n", p.Project)
+	} else {
+		fmt.Fprintf(&b, "berth will perform these actions on project %s:\n\n", p.Project)
+	}
 	width := 0
 	for _, s := range p.Steps {
 		width = max(width, len(s.Resource))
@@ -132,7 +142,9 @@ func WriteHuman(w io.Writer, p *Plan) error {
 		}
 	}
 	create, recreate, start, remove := p.Counts()
-	if start > 0 {
+	if p.Target == TargetSwarm {
+		fmt.Fprintf(&b, "\nPlan: %d to create, %d to update, %d to remove.\n", create, recreate, remove)
+	} else if start > 0 {
 		fmt.Fprintf(&b, "\nPlan: %d to create, %d to recreate, %d to start, %d to remove.\n", create, recreate, start, remove)
 	} else {
 		fmt.Fprintf(&b, "\nPlan: %d to create, %d to recreate, %d to remove.\n", create, recreate, remove)
