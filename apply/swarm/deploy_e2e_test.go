@@ -1,9 +1,17 @@
 package swarm
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
+	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/berth-compose/berth/apply"
 )
@@ -82,25 +90,165 @@ configs:
 `, testImage, port)
 }
 
-func TestSwarmDeployFirstLook(t *testing.T) {
+// TestSwarmLifecycle deploys the project, holds it to what docker stack
+// shows, updates one service with start-first while a client counts failed
+// requests, rolls a failing version back, prunes a removed service and
+// takes the stack down.
+func TestSwarmLifecycle(t *testing.T) {
 	d := swarmEngine(t)
 	st := newTestStack(t, d)
-	st.write("compose.yaml", stackFiles(freePort(t)))
+	port := freePort(t)
+	st.write("compose.yaml", stackFiles(port))
 	st.write(".env", "GREETING=hello\n")
 	st.write("pw.txt", "s3cret\n")
 	st.write("cfg.txt", "setting=1\n")
+
 	plan := st.plan()
-	var b strings.Builder
-	_ = apply.WriteHuman(&b, plan)
-	t.Log(b.String())
+	want := map[apply.Action]int{apply.CreateNetwork: 1, apply.CreateSecret: 1, apply.CreateConfig: 1, apply.CreateService: 3}
+	if got := countActions(plan); !maps.Equal(got, want) {
+		t.Fatalf("first plan: %v, want %v", got, want)
+	}
+	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "compose.yaml:5:5: service kv: privileged is ignored by Swarm") {
+		t.Errorf("warnings = %q, want the ignored privileged at its position", plan.Warnings)
+	}
 	if err := st.execute(plan); err != nil {
 		t.Fatal(err)
 	}
-	again := st.plan()
-	b.Reset()
-	_ = apply.WriteHuman(&b, again)
-	t.Log(b.String())
-	if !again.Empty() {
-		t.Errorf("plan after apply is not empty")
+	url := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	if body := get(t, url); !strings.Contains(body, "I have been seen 1 times") {
+		t.Errorf("GET through the proxy: %q", body)
 	}
+	services := dockerCLI(t, "stack", "services", "--format", "{{.Name}} {{.Replicas}}", st.name)
+	for _, line := range []string{st.name + "_kv 1/1", st.name + "_web 2/2", st.name + "_proxy 1/1"} {
+		if !strings.Contains(services, line) {
+			t.Errorf("docker stack services lacks %q:\n%s", line, services)
+		}
+	}
+	if ps := dockerCLI(t, "stack", "ps", "--filter", "desired-state=running", "--format", "{{.Name}} {{.CurrentState}}", st.name); strings.Count(ps, "Running") != 4 {
+		t.Errorf("docker stack ps shows not 4 running tasks:\n%s", ps)
+	}
+	if again := st.plan(); !again.Empty() {
+		t.Fatalf("plan after apply is not empty: %+v", again.Steps)
+	}
+
+	// An environment change updates web alone, start-first: the proxy
+	// keeps answering.
+	st.write(".env", "GREETING=bonjour\n")
+	plan = st.plan()
+	if len(plan.Steps) != 1 || plan.Steps[0].Action != apply.UpdateService || plan.Steps[0].Service != "web" {
+		t.Fatalf("plan after the env change: %+v", plan.Steps)
+	}
+	if r := plan.Steps[0].Reasons; len(r) != 1 || r[0].Field != "services.web.environment.GREETING" || r[0].Old != "hello" || r[0].New != "bonjour" {
+		t.Errorf("reasons = %+v, want GREETING hello → bonjour", r)
+	}
+	stop := make(chan struct{})
+	var requests, failures atomic.Int64
+	var loop sync.WaitGroup
+	loop.Add(1)
+	go func() {
+		defer loop.Done()
+		cl := http.Client{Timeout: 5 * time.Second}
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			requests.Add(1)
+			resp, err := cl.Get(url)
+			if err != nil {
+				failures.Add(1)
+			} else {
+				if resp.StatusCode != http.StatusOK {
+					failures.Add(1)
+				}
+				resp.Body.Close()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	err := st.execute(plan)
+	close(stop)
+	loop.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("during the update: %d requests, %d failed", requests.Load(), failures.Load())
+	if failures.Load() > 0 || requests.Load() < 10 {
+		t.Errorf("during the start-first update: %d of %d requests failed", failures.Load(), requests.Load())
+	}
+	if again := st.plan(); !again.Empty() {
+		t.Fatalf("plan after the update is not empty: %+v", again.Steps)
+	}
+
+	// A version whose tasks fail is rolled back by Swarm, per
+	// update_config.failure_action, and apply fails naming the service,
+	// the node and the task error.
+	st.write("compose.yaml", strings.Replace(stackFiles(port), "    command: [web]\n", "    command: [exit, \"3\"]\n", 1))
+	err = st.execute(st.plan())
+	var ce *ConvergeError
+	if !errors.As(err, &ce) {
+		t.Fatalf("apply of a failing version: %v, want a ConvergeError", err)
+	}
+	if ce.Service != st.name+"_web" || !strings.Contains(ce.Reason, "rolled back") || ce.Node == "" || !strings.Contains(ce.TaskErr, "exit") {
+		t.Errorf("error = %q, want web rolled back with the node and the task's exit", err)
+	}
+	t.Logf("failing version: %v", err)
+	if body := get(t, url); !strings.Contains(body, "Hello") {
+		t.Errorf("after the rollback, GET through the proxy: %q", body)
+	}
+
+	// A service removed from the files is pruned.
+	st.write("compose.yaml", strings.Replace(stackFiles(port), "    command: [web]\n", "    command: [web]\n", 1)[:strings.Index(stackFiles(port), "  proxy:")]+stackFiles(port)[strings.Index(stackFiles(port), "networks:\n  back:"):])
+	plan = st.plan()
+	if got := countActions(plan); got[apply.RemoveService] != 1 || got[apply.CreateService] != 0 {
+		t.Fatalf("plan without proxy: %v", got)
+	}
+	if err := st.execute(plan); err != nil {
+		t.Fatal(err)
+	}
+	obs, err := Observe(context.Background(), d, st.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.Services) != 2 {
+		t.Errorf("after the prune: %d services, want 2", len(obs.Services))
+	}
+
+	// Down leaves nothing of the stack.
+	if err := st.execute(DownPlan(obs)); err != nil {
+		t.Fatal(err)
+	}
+	if obs, err := Observe(context.Background(), d, st.name); err != nil || !obs.Empty() {
+		t.Errorf("after down: %+v, %v", obs, err)
+	}
+}
+
+func countActions(p *apply.Plan) map[apply.Action]int {
+	m := map[apply.Action]int{}
+	for _, s := range p.Steps {
+		m[s.Action]++
+	}
+	return m
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	cl := http.Client{Timeout: 5 * time.Second}
+	var last error
+	for range 20 {
+		resp, err := cl.Get(url)
+		if err == nil {
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return string(b)
+			}
+			err = fmt.Errorf("%s: %s", resp.Status, b)
+		}
+		last = err
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Errorf("GET %s: %v", url, last)
+	return ""
 }

@@ -198,8 +198,11 @@ func (x *executor) run(ctx context.Context, s apply.Step) error {
 func (x *executor) removeNetwork(ctx context.Context, id string) error {
 	for tries := 0; ; tries++ {
 		err := x.d.NetworkRemove(ctx, id)
-		if err == nil || errdefs.IsNotFound(err) {
+		if errdefs.IsNotFound(err) {
 			return nil
+		}
+		if err == nil {
+			return x.networkGone(ctx, id)
 		}
 		if tries >= 40 || !errdefs.IsConflict(err) && !errdefs.IsPermissionDenied(err) && !strings.Contains(err.Error(), "in use") {
 			return err
@@ -208,6 +211,24 @@ func (x *executor) removeNetwork(ctx context.Context, id string) error {
 			return err
 		}
 	}
+}
+
+// networkGone waits until the engine no longer lists a removed network: the
+// managers remove it, and the node's copy goes a moment later.
+func (x *executor) networkGone(ctx context.Context, id string) error {
+	for range 40 {
+		nets, err := x.d.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("id", id))})
+		if err != nil {
+			return fmt.Errorf("listing networks: %w", err)
+		}
+		if len(nets) == 0 {
+			return nil
+		}
+		if err := sleep(ctx, 250*time.Millisecond); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // resolveRefs fills in the IDs of the secrets and configs a spec names,
