@@ -139,8 +139,11 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		}
 	}
 	failed := 0
-	var lastFailed *swarm.Task
+	var lastFailed, waiting *swarm.Task
 	for i, t := range tasks {
+		if t.DesiredState == swarm.TaskStateRunning && t.Status.State != swarm.TaskStateRunning && (t.Status.Err != "" || t.Status.Message != "") {
+			waiting = &tasks[i] // pending, preparing, starting: why is in its status
+		}
 		switch {
 		case t.DesiredState == swarm.TaskStateRunning && t.Status.State == swarm.TaskStateRunning:
 			st.running++
@@ -155,6 +158,9 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		if m.Global != nil && t.DesiredState == swarm.TaskStateRunning {
 			st.desired++
 		}
+	}
+	if lastFailed == nil {
+		lastFailed = waiting
 	}
 	if lastFailed != nil {
 		st.taskErr = lastFailed.Status.Err

@@ -7,11 +7,16 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/berth-compose/berth/apply"
 )
@@ -251,4 +256,68 @@ func get(t *testing.T, url string) string {
 	}
 	t.Errorf("GET %s: %v", url, last)
 	return ""
+}
+
+// TestSwarmInterop holds berth to docker stack deploy: a stack docker stack
+// deploy made from the files plans with no changes, and docker stack
+// deploy over berth's deployment of the same files restarts no task.
+func TestSwarmInterop(t *testing.T) {
+	d := swarmEngine(t)
+	// docker stack deploy reads the version 3 format: no variables from
+	// .env, depends_on as a list.
+	v3 := strings.NewReplacer("${GREETING}", "hello",
+		"depends_on:\n      kv:\n        condition: service_healthy\n", "depends_on: [kv]\n",
+		"depends_on:\n      web:\n        condition: service_healthy\n", "depends_on: [web]\n")
+	files := v3.Replace(stackFiles(freePort(t)))
+
+	st := newTestStack(t, d)
+	st.write("compose.yaml", files)
+	st.write("pw.txt", "s3cret\n")
+	st.write("cfg.txt", "setting=1\n")
+	dockerCLI(t, "stack", "deploy", "--detach=true", "--resolve-image", "never", "-c", filepath.Join(st.dir, "compose.yaml"), st.name)
+	plan := st.plan()
+	if !plan.Empty() {
+		var b strings.Builder
+		_ = apply.WriteHuman(&b, plan)
+		t.Errorf("berth plans changes to the stack docker stack deploy made:\n%s", b.String())
+	}
+	if !slices.ContainsFunc(plan.Warnings, func(w string) bool { return strings.Contains(w, "secret pw") && strings.Contains(w, "does not return its content") }) {
+		t.Errorf("warnings = %q, want one about the secret whose content Swarm does not return", plan.Warnings)
+	}
+
+	other := newTestStack(t, d)
+	other.write("compose.yaml", v3.Replace(stackFiles(freePort(t))))
+	other.write("pw.txt", "s3cret\n")
+	other.write("cfg.txt", "setting=1\n")
+	if err := other.execute(other.plan()); err != nil {
+		t.Fatal(err)
+	}
+	before := runningTasks(t, d, other.name)
+	dockerCLI(t, "stack", "deploy", "--detach=true", "--resolve-image", "never", "-c", filepath.Join(other.dir, "compose.yaml"), other.name)
+	time.Sleep(2 * time.Second) // a restart, if any, would begin at once
+	if after := runningTasks(t, d, other.name); !slices.Equal(before, after) {
+		t.Errorf("docker stack deploy over berth's deployment changed the tasks:\nbefore %v\nafter  %v", before, after)
+	}
+	if again := other.plan(); !again.Empty() {
+		t.Errorf("plan after docker stack deploy over berth's deployment: %+v", again.Steps)
+	}
+	if out := dockerCLI(t, "stack", "rm", other.name); !strings.Contains(out, "Removing service "+other.name+"_web") {
+		t.Errorf("docker stack rm on berth's deployment: %s", out)
+	}
+}
+
+// runningTasks lists the IDs of the stack's tasks that should be running.
+func runningTasks(t *testing.T, d Docker, stack string) []string {
+	t.Helper()
+	tasks, err := d.TaskList(context.Background(), swarm.TaskListOptions{Filters: filters.NewArgs(
+		filters.Arg("label", LabelNamespace+"="+stack), filters.Arg("desired-state", "running"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, task := range tasks {
+		ids = append(ids, task.ID)
+	}
+	slices.Sort(ids)
+	return ids
 }

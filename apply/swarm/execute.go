@@ -192,9 +192,9 @@ func (x *executor) run(ctx context.Context, s apply.Step) error {
 	return nil
 }
 
-// removeNetwork retries while the network's last endpoints go: a removed
+// removeNetwork retries while the network's last endpoints go (a removed
 // service's tasks leave their network attachments a moment after they are
-// gone.
+// gone), for about ten seconds.
 func (x *executor) removeNetwork(ctx context.Context, id string) error {
 	for tries := 0; ; tries++ {
 		err := x.d.NetworkRemove(ctx, id)
@@ -204,7 +204,14 @@ func (x *executor) removeNetwork(ctx context.Context, id string) error {
 		if err == nil {
 			return x.networkGone(ctx, id)
 		}
-		if tries >= 40 || !errdefs.IsConflict(err) && !errdefs.IsPermissionDenied(err) && !strings.Contains(err.Error(), "in use") {
+		// Engine 20.10 answers 500 for a network the managers removed a
+		// moment ago (docker stack rm does not wait): look whether it is
+		// still there rather than read the message.
+		nets, lerr := x.d.NetworkList(ctx, network.ListOptions{Filters: filters.NewArgs(filters.Arg("id", id))})
+		if lerr == nil && len(nets) == 0 {
+			return nil
+		}
+		if tries >= 40 {
 			return err
 		}
 		if err := sleep(ctx, 250*time.Millisecond); err != nil {
