@@ -281,7 +281,9 @@ func TestSwarmInterop(t *testing.T) {
 		_ = apply.WriteHuman(&b, plan)
 		t.Errorf("berth plans changes to the stack docker stack deploy made:\n%s", b.String())
 	}
-	if !slices.ContainsFunc(plan.Warnings, func(w string) bool { return strings.Contains(w, "secret pw") && strings.Contains(w, "does not return its content") }) {
+	if !slices.ContainsFunc(plan.Warnings, func(w string) bool {
+		return strings.Contains(w, "secret pw") && strings.Contains(w, "does not return its content")
+	}) {
 		t.Errorf("warnings = %q, want one about the secret whose content Swarm does not return", plan.Warnings)
 	}
 
