@@ -51,7 +51,8 @@ func setOf(keys ...string) map[string]bool {
 
 // check finds what Swarm cannot do with the files: errors for what would
 // deploy something other than what they say, a warning for every key Swarm
-// ignores, each at the key's position.
+// ignores, each at the key's position. (container_name with replicas > 1
+// the loader refuses already, as Compose does.)
 func check(p *load.Project) ([]load.Warning, load.Errors) {
 	var warns []load.Warning
 	var errs load.Errors
@@ -75,11 +76,6 @@ func check(p *load.Project) ([]load.Warning, load.Errors) {
 		if len(s.Links) > 0 {
 			fail(at("links"), fmt.Sprintf("service %s: links cannot be done by Swarm; services reach each other by name on a shared network", name))
 		}
-		if s.ContainerName != "" {
-			if s.Deploy != nil && s.Deploy.Replicas != nil && *s.Deploy.Replicas > 1 {
-				fail(at("container_name"), fmt.Sprintf("service %s: container_name with %d replicas: every replica would need the one name; remove container_name", name, *s.Deploy.Replicas))
-			}
-		}
 	}
 
 	// Every key the files give that Swarm does not read, in file order.
@@ -99,8 +95,7 @@ func check(p *load.Project) ([]load.Warning, load.Errors) {
 			if _, selected := p.Services[name]; !selected || serviceKeys[key] || handledKeys[key] {
 				continue
 			}
-			if key == "network_mode" && strings.HasPrefix(p.Services[name].NetworkMode, "service:") ||
-				key == "links" || key == "container_name" && len(errsAt(errs, path, p)) > 0 {
+			if key == "network_mode" && strings.HasPrefix(p.Services[name].NetworkMode, "service:") || key == "links" {
 				continue // refused above
 			}
 			warn(path, fmt.Sprintf("service %s: %s is ignored by Swarm", name, key))
@@ -128,16 +123,4 @@ func check(p *load.Project) ([]load.Warning, load.Errors) {
 		return a.Pos.Column - b.Pos.Column
 	})
 	return warns, errs
-}
-
-// errsAt lists the errors reported at path's position.
-func errsAt(errs load.Errors, path string, p *load.Project) load.Errors {
-	pos := p.Sources.Nearest(path)
-	var out load.Errors
-	for _, e := range errs {
-		if e.Pos == pos {
-			out = append(out, e)
-		}
-	}
-	return out
 }
