@@ -1,7 +1,9 @@
 package swarm
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -173,7 +175,14 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		st.node = x.nodeName(ctx, lastFailed.NodeID)
 	}
 	name := svc.Spec.Name
-	if u := svc.UpdateStatus; u != nil && x.updated[svc.ID] && u.StartedAt != nil && u.StartedAt.After(x.began.Add(-time.Second)) {
+	u := svc.UpdateStatus
+	ours := u != nil && u.StartedAt != nil && u.StartedAt.After(x.began.Add(-time.Second))
+	if x.updated[svc.ID] && !ours && rollsOut(svc) {
+		// The orchestrator sets the update status a moment after the
+		// update: until then the old tasks still look converged.
+		st.updating = "updating"
+	}
+	if x.updated[svc.ID] && ours {
 		switch u.State {
 		case swarm.UpdateStateUpdating:
 			st.updating = "updating"
@@ -192,6 +201,18 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		st.err = &ConvergeError{Service: name, Reason: fmt.Sprintf("%d tasks failed", failed), Node: st.node, TaskErr: st.taskErr}
 	}
 	return st, nil
+}
+
+// rollsOut reports whether the service's last update changed its task
+// template, which Swarm rolls out task by task (other changes, such as
+// replicas or labels, it applies without an update status).
+func rollsOut(svc swarm.Service) bool {
+	if svc.PreviousSpec == nil {
+		return false
+	}
+	was, _ := json.Marshal(svc.PreviousSpec.TaskTemplate)
+	is, _ := json.Marshal(svc.Spec.TaskTemplate)
+	return !bytes.Equal(was, is)
 }
 
 // nodeName is a node's hostname, or its ID when the node cannot be read.

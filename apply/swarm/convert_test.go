@@ -14,6 +14,7 @@ import (
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/internal/corpustest"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -298,5 +299,39 @@ func TestNotManagerError(t *testing.T) {
 		if got := (&NotManagerError{State: state}).Error(); !strings.Contains(got, want) {
 			t.Errorf("%s: %q lacks %q", state, got, want)
 		}
+	}
+}
+
+// TestConvertCorpus converts every awesome-compose file: each either
+// converts or is refused with positioned errors, never another failure.
+func TestConvertCorpus(t *testing.T) {
+	converted, refused := 0, 0
+	for _, file := range corpustest.Files(t) {
+		p, err := load.Load(context.Background(), LoadOptions(load.Options{Files: []string{file}, ProjectName: "corpus"}))
+		if err != nil {
+			continue // the loader's verdict, tested elsewhere
+		}
+		_, err = Convert(p, "1.41")
+		var errs load.Errors
+		var le *load.Error
+		switch {
+		case err == nil:
+			converted++
+		case errors.As(err, &errs):
+			refused++
+			for _, e := range errs {
+				if e.Pos.Line == 0 {
+					t.Errorf("%s: refusal without a position: %v", file, e)
+				}
+			}
+		case errors.As(err, &le) && le.Pos.Line > 0:
+			refused++
+		default:
+			t.Errorf("%s: %v", file, err)
+		}
+	}
+	t.Logf("%d converted, %d refused", converted, refused)
+	if converted == 0 {
+		t.Error("no corpus file converted")
 	}
 }
