@@ -12,6 +12,7 @@ import (
 
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/system"
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/internal/corpustest"
@@ -333,5 +334,20 @@ func TestConvertCorpus(t *testing.T) {
 	t.Logf("%d converted, %d refused", converted, refused)
 	if converted == 0 {
 		t.Error("no corpus file converted")
+	}
+}
+
+// notManager is an engine in no swarm: every other call would be a bug.
+type notManager struct{ Docker }
+
+func (notManager) Info(context.Context) (system.Info, error) {
+	return system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}}, nil
+}
+
+func TestPlanForRefusesNonManager(t *testing.T) {
+	p := loadFiles(t, map[string]string{"compose.yaml": "services:\n  web:\n    image: app:1\n"})
+	_, err := PlanFor(context.Background(), notManager{}, p, Options{})
+	if !IsNotManager(err) || !strings.Contains(err.Error(), "docker swarm init") {
+		t.Errorf("PlanFor on an engine in no swarm: %v", err)
 	}
 }
