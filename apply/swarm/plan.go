@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/berth-compose/berth/apply"
@@ -32,16 +33,17 @@ func PlanFor(ctx context.Context, d Docker, p *load.Project, opts Options) (*app
 		return nil, err
 	}
 	for _, name := range st.External {
+		if !container.NetworkMode(name).IsUserDefined() {
+			continue // host, bridge, none: on every node, as docker stack deploy reasons
+		}
 		n, err := d.NetworkInspect(ctx, name, network.InspectOptions{})
 		switch {
 		case errdefs.IsNotFound(err):
 			return nil, fmt.Errorf("network %s is declared external but does not exist: create it with \"docker network create --driver overlay %s\"", name, name)
 		case err != nil:
 			return nil, fmt.Errorf("inspecting network %s: %w", name, err)
-		case n.Scope != "swarm" && n.Scope != "local" || n.Scope == "local" && n.Driver != "host" && n.Driver != "null":
-			if n.Scope != "swarm" {
-				return nil, fmt.Errorf("network %s is declared external but its scope is %q: Swarm services need a swarm-scoped network", name, n.Scope)
-			}
+		case n.Scope != "swarm":
+			return nil, fmt.Errorf("network %s is declared external but its scope is %q: Swarm services need a swarm-scoped network", name, n.Scope)
 		}
 	}
 	obs, err := Observe(ctx, d, p.Name)
