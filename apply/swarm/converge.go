@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/docker/cli/cli/compose/convert"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/berth-compose/berth/apply"
-	"github.com/docker/cli/cli/compose/convert"
 )
 
 // failuresPerReplica is how many failed tasks per replica, outside of an

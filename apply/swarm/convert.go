@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/docker/cli/cli/compose/convert"
 	cliloader "github.com/docker/cli/cli/compose/loader"
 	composetypes "github.com/docker/cli/cli/compose/types"
 	"github.com/docker/docker/api/types/network"
@@ -19,8 +20,6 @@ import (
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/load"
-
-	"github.com/docker/cli/cli/compose/convert"
 )
 
 // Stack is what the compose files ask of a swarm: the Engine API objects
@@ -224,10 +223,12 @@ func objects(p *load.Project, ns convert.Namespace, kind string) ([]Object, erro
 	var out []Object
 	for _, key := range slices.Sorted(maps.Keys(srcs)) {
 		s := srcs[key]
+		// compose-go fills in every name; one the files give is kept, as
+		// docker stack deploy keeps it, and never versioned.
 		_, fixed := p.Sources.Lookup(load.PathOf(kind, key, "name"))
-		o := Object{Key: key, Name: cmp.Or(s.name, ns.Scope(key)), Fixed: fixed, External: s.external}
-		if !fixed && !s.external {
-			o.Name = ns.Scope(key)
+		o := Object{Key: key, Name: ns.Scope(key), Fixed: fixed, External: s.external}
+		if fixed || s.external {
+			o.Name = cmp.Or(s.name, key)
 		}
 		if s.external {
 			out = append(out, o)

@@ -204,7 +204,8 @@ func TestSwarmLifecycle(t *testing.T) {
 	}
 
 	// A service removed from the files is pruned.
-	st.write("compose.yaml", strings.Replace(stackFiles(port), "    command: [web]\n", "    command: [web]\n", 1)[:strings.Index(stackFiles(port), "  proxy:")]+stackFiles(port)[strings.Index(stackFiles(port), "networks:\n  back:"):])
+	files := stackFiles(port)
+	st.write("compose.yaml", files[:strings.Index(files, "  proxy:")]+files[strings.Index(files, "networks:\n  back:"):])
 	plan = st.plan()
 	if got := countActions(plan); got[apply.RemoveService] != 1 || got[apply.CreateService] != 0 {
 		t.Fatalf("plan without proxy: %v", got)

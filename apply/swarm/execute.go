@@ -250,7 +250,6 @@ func (x *executor) resolveRefs(ctx context.Context, spec swarm.ServiceSpec) (swa
 		cs.Secrets = slices.Clone(cs.Secrets)
 		for i, r := range cs.Secrets {
 			r := *r
-			i := i
 			idx := slices.IndexFunc(all, func(s swarm.Secret) bool { return s.Spec.Name == r.SecretName })
 			if idx < 0 {
 				return spec, fmt.Errorf("secret %s not found", r.SecretName)
