@@ -23,7 +23,7 @@ type ExecOptions struct {
 	WaitTimeout time.Duration
 	// Progress receives an event per change and per converging service.
 	Progress func(apply.Event)
-	// Poll is how often convergence is checked; 0 is 500ms.
+	// Poll is how often convergence is checked; 0 is 250ms.
 	Poll time.Duration
 }
 
@@ -66,7 +66,7 @@ func Execute(ctx context.Context, d Docker, plan *apply.Plan, opts ExecOptions) 
 		x.opts.Progress = func(apply.Event) {}
 	}
 	if x.opts.Poll == 0 {
-		x.opts.Poll = 500 * time.Millisecond
+		x.opts.Poll = 250 * time.Millisecond
 	}
 	var removed []string
 	for _, s := range plan.Steps {
