@@ -385,11 +385,20 @@ func fingerprint(project string, summary []string) string {
 // Stale explains why a saved plan no longer fits the state now observed, or
 // returns "" when the plan is still current.
 func Stale(p *Plan, now *Observed) string {
-	if p.Project != now.Project {
-		return fmt.Sprintf("plan is for project %q, not %q", p.Project, now.Project)
+	return StaleSummary(p, now.Project, now.Summary())
+}
+
+// Fingerprint identifies an observed state given as one line per resource:
+// what Plan.Fingerprint holds, for every target.
+func Fingerprint(project string, summary []string) string { return fingerprint(project, summary) }
+
+// StaleSummary is Stale for any target: cur is the state now observed, one
+// line per resource, as the plan's Observed holds it.
+func StaleSummary(p *Plan, project string, cur []string) string {
+	if p.Project != project {
+		return fmt.Sprintf("plan is for project %q, not %q", p.Project, project)
 	}
-	cur := now.Summary()
-	if p.Fingerprint == fingerprint(now.Project, cur) {
+	if p.Fingerprint == fingerprint(project, cur) {
 		return ""
 	}
 	was := map[string]bool{}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
 )
 
 // FormatVersion is the version of the plan's JSON form. It changes only on a
@@ -39,7 +40,22 @@ const (
 	// without recreating the container, as Docker Compose does.
 	Disconnect Action = "disconnect"
 	Connect    Action = "connect"
+
+	// The actions of the Swarm target (package apply/swarm): services,
+	// secrets and configs are Swarm objects; networks are the create-network
+	// and remove-network above with the overlay driver.
+	CreateService Action = "create-service"
+	UpdateService Action = "update-service"
+	RemoveService Action = "remove-service"
+	CreateSecret  Action = "create-secret"
+	RemoveSecret  Action = "remove-secret"
+	CreateConfig  Action = "create-config"
+	RemoveConfig  Action = "remove-config"
 )
+
+// TargetSwarm is Plan.Target for a plan of Swarm services; the empty
+// target is containers on one engine.
+const TargetSwarm = "swarm"
 
 // ReasonCode says why a step is in the plan.
 type ReasonCode string
@@ -126,6 +142,14 @@ type Step struct {
 	// RemoveVolumes makes a remove take the container's anonymous volumes
 	// with it (berth rm -v).
 	RemoveVolumes bool `json:"remove_volumes,omitempty"`
+
+	// The Swarm target's specs, by action: create-service and
+	// update-service (OldID is the service, Version its observed version),
+	// create-secret, create-config.
+	ServiceSpec *swarm.ServiceSpec `json:"service_spec,omitempty"`
+	Version     uint64             `json:"version,omitempty"`
+	SecretSpec  *swarm.SecretSpec  `json:"secret_spec,omitempty"`
+	ConfigSpec  *swarm.ConfigSpec  `json:"config_spec,omitempty"`
 }
 
 // ContainerSpec is everything ContainerCreate needs, computed by Diff.
@@ -167,6 +191,9 @@ type NetworkSpec struct {
 	Attachable bool              `json:"attachable,omitempty"`
 	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
 	Labels     map[string]string `json:"labels"`
+	// IPAM is the address configuration of a Swarm network (the container
+	// target leaves it to the engine).
+	IPAM *network.IPAM `json:"ipam,omitempty"`
 }
 
 // VolumeSpec is a volume to create.
@@ -181,6 +208,9 @@ type VolumeSpec struct {
 type Plan struct {
 	FormatVersion int    `json:"format_version"`
 	Project       string `json:"project"`
+	// Target is TargetSwarm for a plan of Swarm services, empty for
+	// containers on one engine: `apply plan.json` executes it on its target.
+	Target string `json:"target,omitempty"`
 	// Fingerprint of the observed state the plan was made from; `apply
 	// plan.json` observes again and refuses when it differs.
 	Fingerprint string `json:"fingerprint"`
@@ -207,13 +237,13 @@ func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
 func (p *Plan) Counts() (create, recreate, start, remove int) {
 	for _, s := range p.Steps {
 		switch s.Action {
-		case Create, CreateNetwork, CreateVolume:
+		case Create, CreateNetwork, CreateVolume, CreateService, CreateSecret, CreateConfig:
 			create++
-		case Recreate:
+		case Recreate, UpdateService:
 			recreate++
 		case Start, Restart:
 			start++
-		case Remove, RemoveNetwork, RemoveVolume:
+		case Remove, RemoveNetwork, RemoveVolume, RemoveService, RemoveSecret, RemoveConfig:
 			remove++
 		}
 	}
@@ -226,6 +256,7 @@ type Summary struct {
 	Pull       int `json:"pull"`
 	Create     int `json:"create"`
 	Recreate   int `json:"recreate"`
+	Update     int `json:"update,omitempty"` // Swarm services updated in place
 	Start      int `json:"start"`
 	Restart    int `json:"restart"`
 	Stop       int `json:"stop"`
@@ -244,10 +275,12 @@ func (p *Plan) Summary() Summary {
 			n.Build++
 		case Pull:
 			n.Pull++
-		case Create, CreateNetwork, CreateVolume:
+		case Create, CreateNetwork, CreateVolume, CreateService, CreateSecret, CreateConfig:
 			n.Create++
 		case Recreate:
 			n.Recreate++
+		case UpdateService:
+			n.Update++
 		case Start:
 			n.Start++
 		case Restart:
@@ -258,7 +291,7 @@ func (p *Plan) Summary() Summary {
 			n.Disconnect++
 		case Connect:
 			n.Connect++
-		case Remove, RemoveNetwork, RemoveVolume, RemoveImage:
+		case Remove, RemoveNetwork, RemoveVolume, RemoveImage, RemoveService, RemoveSecret, RemoveConfig:
 			n.Remove++
 		}
 	}
@@ -267,15 +300,23 @@ func (p *Plan) Summary() Summary {
 
 // Text is the summary line's counts: "1 to build, 2 to create, 1 to
 // remove". Kinds without steps are left out, except create, recreate and
-// remove, which are always there.
-func (n Summary) Text() string {
+// remove, which are always there (update instead of recreate for a plan of
+// Swarm services, which are updated in place).
+func (n Summary) Text(target string) string {
 	var parts []string
+	replace := struct {
+		n    int
+		verb string
+	}{n.Recreate, "recreate"}
+	if target == TargetSwarm {
+		replace.n, replace.verb = n.Update, "update"
+	}
 	for _, k := range []struct {
 		n      int
 		verb   string
 		always bool
 	}{
-		{n.Build, "build", false}, {n.Pull, "pull", false}, {n.Create, "create", true}, {n.Recreate, "recreate", true},
+		{n.Build, "build", false}, {n.Pull, "pull", false}, {n.Create, "create", true}, {replace.n, replace.verb, true},
 		{n.Start, "start", false}, {n.Restart, "restart", false}, {n.Stop, "stop", false},
 		{n.Disconnect, "disconnect", false}, {n.Connect, "connect", false}, {n.Remove, "remove", true},
 	} {
@@ -290,7 +331,8 @@ func (n Summary) Text() string {
 func (p *Plan) Removes() []Step {
 	var out []Step
 	for _, s := range p.Steps {
-		if s.Action == Remove || s.Action == RemoveNetwork || s.Action == RemoveVolume || s.Action == Recreate || s.Action == RemoveImage {
+		switch s.Action {
+		case Remove, RemoveNetwork, RemoveVolume, Recreate, RemoveImage, RemoveService, RemoveSecret, RemoveConfig:
 			out = append(out, s)
 		}
 	}
@@ -339,7 +381,22 @@ func (p *Plan) Validate() error {
 			if s.Endpoint == nil || s.Endpoint.Network == "" || s.OldID == "" {
 				return fmt.Errorf("plan step %d (%s %s) has no network or container ID", s.ID, s.Action, s.Resource)
 			}
-		case Pull, Start, Restart, Stop, Remove, RemoveNetwork, RemoveVolume, RemoveImage:
+		case CreateService, UpdateService:
+			if s.ServiceSpec == nil || s.ServiceSpec.TaskTemplate.ContainerSpec == nil {
+				return fmt.Errorf("plan step %d (%s %s) has no service spec", s.ID, s.Action, s.Resource)
+			}
+			if s.Action == UpdateService && s.OldID == "" {
+				return fmt.Errorf("plan step %d (%s %s) has no service ID", s.ID, s.Action, s.Resource)
+			}
+		case CreateSecret:
+			if s.SecretSpec == nil {
+				return fmt.Errorf("plan step %d has no secret spec", s.ID)
+			}
+		case CreateConfig:
+			if s.ConfigSpec == nil {
+				return fmt.Errorf("plan step %d has no config spec", s.ID)
+			}
+		case Pull, Start, Restart, Stop, Remove, RemoveNetwork, RemoveVolume, RemoveImage, RemoveService, RemoveSecret, RemoveConfig:
 		default:
 			return fmt.Errorf("plan step %d: unknown action %q", s.ID, s.Action)
 		}
@@ -350,15 +407,20 @@ func (p *Plan) Validate() error {
 	return nil
 }
 
-// wireActions is the terraform-style spelling: consumers scanning for
-// "remove" see every destroy, including the one inside a recreate.
+// WireActions is the terraform-style spelling of an action, for
+// Step.Actions: consumers scanning for "remove" see every destroy, including
+// the one inside a recreate.
+func WireActions(a Action) []string { return wireActions(a) }
+
 func wireActions(a Action) []string {
 	switch a {
 	case Recreate:
 		return []string{"remove", "create"}
-	case Create, CreateNetwork, CreateVolume:
+	case Create, CreateNetwork, CreateVolume, CreateService, CreateSecret, CreateConfig:
 		return []string{"create"}
-	case Remove, RemoveNetwork, RemoveVolume, RemoveImage:
+	case UpdateService:
+		return []string{"update"}
+	case Remove, RemoveNetwork, RemoveVolume, RemoveImage, RemoveService, RemoveSecret, RemoveConfig:
 		return []string{"remove"}
 	default:
 		return []string{string(a)}
@@ -400,14 +462,7 @@ func (p *Plan) Masked() *Plan {
 		if s.Container != nil && s.Container.Config != nil {
 			c := *s.Container
 			cfg := *c.Config
-			cfg.Env = make([]string, len(c.Config.Env))
-			for k, kv := range c.Config.Env {
-				name, _, ok := strings.Cut(kv, "=")
-				if ok && Sensitive(name) {
-					kv = name + "=" + Masked
-				}
-				cfg.Env[k] = kv
-			}
+			cfg.Env = maskEnv(c.Config.Env)
 			c.Config = &cfg
 			c.Files = slices.Clone(c.Files)
 			for k, f := range c.Files {
@@ -418,7 +473,32 @@ func (p *Plan) Masked() *Plan {
 			}
 			s.Container = &c
 		}
+		if s.ServiceSpec != nil && s.ServiceSpec.TaskTemplate.ContainerSpec != nil {
+			spec := *s.ServiceSpec
+			cs := *spec.TaskTemplate.ContainerSpec
+			cs.Env = maskEnv(cs.Env)
+			spec.TaskTemplate.ContainerSpec = &cs
+			s.ServiceSpec = &spec
+		}
+		if s.SecretSpec != nil {
+			sec := *s.SecretSpec
+			sec.Data = []byte(Masked)
+			s.SecretSpec = &sec
+		}
 		q.Steps[i] = s
 	}
 	return &q
+}
+
+// maskEnv hides the values of secret-looking KEY=VALUE entries.
+func maskEnv(env []string) []string {
+	out := make([]string, len(env))
+	for i, kv := range env {
+		name, _, ok := strings.Cut(kv, "=")
+		if ok && Sensitive(name) {
+			kv = name + "=" + Masked
+		}
+		out[i] = kv
+	}
+	return out
 }

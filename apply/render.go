@@ -81,6 +81,8 @@ var symbols = map[Action]string{
 	Remove: "-", RemoveNetwork: "-", RemoveVolume: "-",
 	Build: "+", RemoveImage: "-",
 	Disconnect: "|", Connect: ">",
+	CreateService: "+", UpdateService: "~", RemoveService: "-",
+	CreateSecret: "+", RemoveSecret: "-", CreateConfig: "+", RemoveConfig: "-",
 }
 
 // HumanOptions change how WriteHuman writes a plan.
@@ -123,11 +125,19 @@ func WriteHumanWith(w io.Writer, p *Plan, o HumanOptions) error {
 		fmt.Fprintf(&b, "warning: %s\n", warn)
 	}
 	if p.Empty() {
-		fmt.Fprintf(&b, "No changes. Project %s matches the compose files.\n", p.Project)
+		if p.Target == TargetSwarm {
+			fmt.Fprintf(&b, "No changes. Stack %s matches the compose files.\n", p.Project)
+		} else {
+			fmt.Fprintf(&b, "No changes. Project %s matches the compose files.\n", p.Project)
+		}
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	fmt.Fprintf(&b, "berth will perform these actions on project %s:\n\n", p.Project)
+	if p.Target == TargetSwarm {
+		fmt.Fprintf(&b, "berth will perform these actions on stack %s:\n\n", p.Project)
+	} else {
+		fmt.Fprintf(&b, "berth will perform these actions on project %s:\n\n", p.Project)
+	}
 	width := 0
 	for _, s := range p.Steps {
 		width = max(width, len(s.Resource))
@@ -167,7 +177,7 @@ func WriteHumanWith(w io.Writer, p *Plan, o HumanOptions) error {
 			fmt.Fprintf(&b, "      keeps anonymous volumes: %s\n", strings.Join(kept, ", "))
 		}
 	}
-	summary := "Plan: " + p.Summary().Text() + "."
+	summary := "Plan: " + p.Summary().Text(p.Target) + "."
 	if o.Color {
 		summary = ansiBold + summary + ansiReset
 	}

@@ -159,7 +159,7 @@ func (r *jsonRenderer) Close() {}
 // listed because "Running" is a result, not work under way.
 func inProgress(status string) bool {
 	switch status {
-	case "Building", "Creating", "Pulling", "Recreating", "Removing", "Restarting", "Starting", "Stopping", "Waiting":
+	case "Building", "Creating", "Pulling", "Recreating", "Removing", "Restarting", "Starting", "Stopping", "Updating", "Waiting":
 		return true
 	}
 	return false

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/apply/progress"
+	"github.com/berth-compose/berth/apply/swarm"
 	"github.com/berth-compose/berth/internal/cli"
 	"github.com/berth-compose/berth/load"
 )
@@ -29,6 +30,7 @@ type diffFlags struct {
 	noBuild       bool
 	noDeps        bool
 	renewAnon     bool
+	swarm         bool
 }
 
 func (o *diffFlags) bind(cmd *cobra.Command) {
@@ -42,6 +44,7 @@ func (o *diffFlags) bind(cmd *cobra.Command) {
 	f.BoolVar(&o.noBuild, "no-build", false, "Never build images; a missing image is pulled or an error")
 	f.BoolVar(&o.noDeps, "no-deps", false, "With SERVICE arguments: leave their dependencies out (as docker compose up --no-deps)")
 	f.BoolVarP(&o.renewAnon, "renew-anon-volumes", "V", false, "Recreate every container with new anonymous volumes instead of keeping those of the container it replaces")
+	f.BoolVar(&o.swarm, "swarm", false, swarmUsage)
 }
 
 // loadForApply loads the project the way `docker compose up` does: env_file
@@ -151,6 +154,15 @@ Containers of services removed from the files are removed unless
 --keep-orphans (--remove-orphans, which Docker Compose's up needs for this,
 is accepted and changes nothing). Named volumes are never removed.
 
+With --swarm the project is a stack on the swarm the engine manages: its
+services, overlay networks, secrets and configs are planned and applied as
+"docker stack deploy" would make them (with docker stack's labels), with
+.env interpolation, depends_on as the order (each dependency's condition
+waited for), and a wait until every task of every changed service runs
+(healthy, with a healthcheck). Updates follow deploy.update_config; a
+failed update is rolled back as rollback_config says, and apply exits 1
+naming the service, the node and the task's error.
+
 Exit status: 0 when Docker matches the files, 1 when apply failed, 2 when the
 files could not be loaded.`
 
@@ -195,13 +207,33 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		if err != nil {
 			return cli.InputError{Err: err}
 		}
-		obs, err := apply.Observe(ctx, d, plan.Project, plan.Images...)
+		var why string
+		if plan.Target == apply.TargetSwarm {
+			why, err = swarm.Refresh(ctx, d, plan)
+		} else {
+			var obs *apply.Observed
+			if obs, err = apply.Observe(ctx, d, plan.Project, plan.Images...); err == nil {
+				why = apply.Stale(plan, obs)
+			}
+		}
 		if err != nil {
 			return err
 		}
-		if why := apply.Stale(plan, obs); why != "" {
+		if why != "" {
 			return fmt.Errorf("saved plan %s is stale: %s\nrun \"berth plan\" again", args[0], why)
 		}
+		if plan.Target == apply.TargetSwarm {
+			return a.runSwarmApply(ctx, d, plan, o, prog, mode)
+		}
+	} else if o.swarm {
+		if err := checkSwarmFlags(o.diffFlags, args); err != nil {
+			return err
+		}
+		plan, err := a.swarmPlan(ctx, d, o.diffFlags)
+		if err != nil {
+			return err
+		}
+		return a.runSwarmApply(ctx, d, plan, o, prog, mode)
 	} else {
 		p, err := a.loadForApply(ctx, args, o.noDeps)
 		if err != nil {

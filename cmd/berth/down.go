@@ -15,6 +15,7 @@ type downOptions struct {
 	removeOrphans bool
 	progress      string
 	rmi           string
+	swarm         bool
 }
 
 const downHelp = `Stop and remove the project's containers and networks.
@@ -29,7 +30,10 @@ still used by a container of another project is reported and kept.
 
 Every container with the project's label goes, those of services no longer
 in the files (orphans) included: --remove-orphans, which Docker Compose's
-down needs for them, is accepted and changes nothing.`
+down needs for them, is accepted and changes nothing.
+
+With --swarm, down removes the stack of that name, whether berth or
+"docker stack deploy" made it.`
 
 func (a *app) downCommand() *cobra.Command {
 	var o downOptions
@@ -40,6 +44,9 @@ func (a *app) downCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			if o.swarm {
+				return a.runSwarmDown(ctx, o)
+			}
 			if err := checkRmi(o.rmi); err != nil {
 				return err
 			}
@@ -76,5 +83,6 @@ func (a *app) downCommand() *cobra.Command {
 	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Accepted for Docker Compose's sake: down always removes orphan containers")
 	bindProgress(cmd, &o.progress)
 	f.StringVar(&o.rmi, "rmi", "", "Also remove images: local (built for the project) or all")
+	f.BoolVar(&o.swarm, "swarm", false, "Remove the project's Swarm stack: services, then its networks, secrets and configs (with -v, its volumes on this node)")
 	return cmd
 }

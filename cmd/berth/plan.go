@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -35,8 +36,43 @@ Colour on a terminal, none with NO_COLOR.
 "berth apply PLAN_FILE". The file holds the full container configuration,
 secrets included, and is written readable by its owner only.
 
+With --swarm the plan is for the project as a Swarm stack: a create (+),
+update (~, with the fields old → new) or remove (-) per service, overlay
+network, secret and config, and a warning, with its position, for every key
+of the files Swarm ignores.
+
 Exit status: 0 success; with --detailed-exitcode 0 no changes, 2 changes
 pending, 1 error.`
+
+// planFor makes the plan of the container target, or with --swarm the
+// Swarm target's.
+func (a *app) planFor(ctx context.Context, o planOptions, args []string) (*apply.Plan, error) {
+	if o.swarm {
+		if err := checkSwarmFlags(o.diffFlags, args); err != nil {
+			return nil, err
+		}
+		d, err := a.engine(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer d.Close()
+		return a.swarmPlan(ctx, d, o.diffFlags)
+	}
+	p, err := a.loadForApply(ctx, args, o.noDeps)
+	if err != nil {
+		return nil, cli.InputError{Err: err}
+	}
+	opts, err := a.applyOptions(o.diffFlags)
+	if err != nil {
+		return nil, err
+	}
+	d, err := a.engine(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	return apply.PlanFor(ctx, d, p.Project, opts)
+}
 
 // errChangesPending is how plan --detailed-exitcode exits with 2.
 var errChangesPending = errors.New("plan has changes (--detailed-exitcode)")
@@ -72,20 +108,7 @@ func (a *app) runPlan(cmd *cobra.Command, o planOptions, args []string) error {
 	if o.format != "text" && o.format != "json" {
 		return cli.UsageError{Err: fmt.Errorf("unknown format %q: want text or json", o.format)}
 	}
-	p, err := a.loadForApply(ctx, args, o.noDeps)
-	if err != nil {
-		return cli.InputError{Err: err}
-	}
-	opts, err := a.applyOptions(o.diffFlags)
-	if err != nil {
-		return err
-	}
-	d, err := a.engine(ctx)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	plan, err := apply.PlanFor(ctx, d, p.Project, opts)
+	plan, err := a.planFor(ctx, o, args)
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ type psContainer struct {
 
 func (a *app) psCommand() *cobra.Command {
 	var format string
+	var onSwarm bool
 	cmd := &cobra.Command{
 		Use:   "ps [flags]",
 		Short: "List the project's containers",
@@ -38,6 +39,9 @@ func (a *app) psCommand() *cobra.Command {
 				return cli.UsageError{Err: fmt.Errorf("unknown format %q: want table or json", format)}
 			}
 			ctx := cmd.Context()
+			if onSwarm {
+				return a.runSwarmPs(ctx, format)
+			}
 			d, obs, err := a.observeProject(ctx)
 			if err != nil {
 				return err
@@ -72,6 +76,7 @@ func (a *app) psCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "Output format: table or json")
+	cmd.Flags().BoolVar(&onSwarm, "swarm", false, "List the tasks of the project's Swarm stack")
 	return cmd
 }
 

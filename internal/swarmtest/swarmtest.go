@@ -1,0 +1,169 @@
+// Package swarmtest gives end-to-end tests a single-node swarm on the
+// engine they use and an image to run on it, and undoes both: a swarm it
+// initialised is left again (with the docker_gwbridge network swarm init
+// made), the image is removed. The engine is shared with other tests, so a
+// swarm that was active already is used as it is and left alone, and test
+// processes of several packages take turns through a lock file.
+package swarmtest
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/build"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/berth-compose/berth/apply"
+)
+
+// Image is built FROM scratch with testdata/e2e/app; Swarm runs it from the
+// local image store of this single node.
+const Image = "berth-swarm-app:test"
+
+// Env is a swarm set up for a test process.
+type Env struct {
+	Engine      *apply.Engine
+	lock        *os.File
+	initialized bool // swarm init ran here: leave at the end
+	gwbridge    bool // and it made docker_gwbridge
+	builtImage  bool
+}
+
+// Setup waits for its turn, connects, makes the engine a swarm manager if
+// it is part of no swarm, and builds Image from repoRoot/testdata/e2e/app.
+// On error the returned Env (possibly nil) still needs Teardown.
+func Setup(ctx context.Context, repoRoot string) (*Env, error) {
+	e := &Env{}
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "berth-swarm-e2e.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return e, err
+	}
+	e.lock = lock
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return e, fmt.Errorf("waiting for the swarm test lock: %w", err)
+	}
+	d, err := apply.ConnectEngine(ctx, apply.ConnectOptions{Env: os.Environ()})
+	if err != nil {
+		return e, fmt.Errorf("docker is unreachable: %w", err)
+	}
+	e.Engine = d
+	info, err := d.Info(ctx)
+	if err != nil {
+		return e, fmt.Errorf("docker is unreachable: %w", err)
+	}
+	if info.Swarm.LocalNodeState == swarm.LocalNodeStateInactive {
+		_, err := d.NetworkInspect(ctx, "docker_gwbridge", network.InspectOptions{})
+		e.gwbridge = errdefs.IsNotFound(err)
+		if _, err := d.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
+			return e, fmt.Errorf("docker swarm init: %w", err)
+		}
+		e.initialized = true
+	} else if !info.Swarm.ControlAvailable {
+		return e, fmt.Errorf("the engine is in a swarm (state %s) but not a manager", info.Swarm.LocalNodeState)
+	}
+	e.builtImage = true
+	return e, buildImage(ctx, d, repoRoot)
+}
+
+// Teardown removes the image, leaves a swarm Setup initialised and lets the
+// next test process have its turn.
+func (e *Env) Teardown(ctx context.Context) error {
+	if e == nil {
+		return nil
+	}
+	var errs []error
+	if e.Engine != nil {
+		if e.builtImage {
+			if _, err := e.Engine.ImageRemove(ctx, Image, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil && !errdefs.IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("removing %s: %w", Image, err))
+			}
+		}
+		if e.initialized {
+			if err := e.Engine.SwarmLeave(ctx, true); err != nil {
+				errs = append(errs, fmt.Errorf("leaving the swarm the tests initialised: %w", err))
+			}
+			if e.gwbridge {
+				if err := e.Engine.NetworkRemove(ctx, "docker_gwbridge"); err != nil && !errdefs.IsNotFound(err) {
+					errs = append(errs, fmt.Errorf("removing the docker_gwbridge network swarm init made: %w", err))
+				}
+			}
+		}
+		e.Engine.Close()
+	}
+	if e.lock != nil {
+		e.lock.Close() // releases the lock
+	}
+	return errors.Join(errs...)
+}
+
+func buildImage(ctx context.Context, d *apply.Engine, repoRoot string) error {
+	dir, err := os.MkdirTemp("", "berth-swarm-e2e")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "app")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/e2e/app")
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+runtime.GOARCH)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	app, err := os.ReadFile(bin)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range []struct {
+		name string
+		mode int64
+		body []byte
+	}{
+		{"Dockerfile", 0o644, []byte("FROM scratch\nCOPY app /app\nENTRYPOINT [\"/app\"]\n")},
+		{"app", 0o755, app},
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: f.name, Mode: f.mode, Size: int64(len(f.body)), ModTime: time.Unix(0, 0)}); err != nil {
+			return err
+		}
+		if _, err := tw.Write(f.body); err != nil {
+			return err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	resp, err := d.ImageBuild(ctx, &buf, build.ImageBuildOptions{Tags: []string{Image}, Remove: true, ForceRemove: true})
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	dec := json.NewDecoder(resp.Body)
+	for {
+		var msg struct {
+			Error string `json:"error"`
+		}
+		if err := dec.Decode(&msg); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if msg.Error != "" {
+			return fmt.Errorf("docker build: %s", msg.Error)
+		}
+	}
+}
