@@ -318,6 +318,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		}
 	}
 
+	b.planRollouts(q)
 	b.stopDependents(q, byService, svcSteps, svcWaits)
 
 	if opts.Wait {

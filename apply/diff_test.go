@@ -297,6 +297,7 @@ func TestMaskedAndRendering(t *testing.T) {
 
   ~ container:shop-web-1  recreate
       config_changed services.web.environment.REDIS_PASSWORD: "(sensitive)" → "(sensitive)"
+      order stop-first: it publishes host port 8080
 
 Plan: 0 to create, 1 to recreate, 0 to remove.
 `

@@ -114,6 +114,9 @@ type Step struct {
 	// RemoveVolumes makes a remove take the container's anonymous volumes
 	// with it (berth rm -v).
 	RemoveVolumes bool `json:"remove_volumes,omitempty"`
+	// Rollout says how a recreate replaces the container: start-first
+	// (the replacement runs alongside until it is ready) or stop-first.
+	Rollout *Rollout `json:"rollout,omitempty"`
 }
 
 // ContainerSpec is everything ContainerCreate needs, computed by Diff.

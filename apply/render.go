@@ -130,6 +130,9 @@ func WriteHuman(w io.Writer, p *Plan) error {
 			}
 			fmt.Fprintf(&b, "      keeps anonymous volumes: %s\n", strings.Join(kept, ", "))
 		}
+		if s.Rollout != nil {
+			fmt.Fprintf(&b, "      %s\n", s.Rollout)
+		}
 	}
 	create, recreate, start, remove := p.Counts()
 	if start > 0 {
