@@ -322,7 +322,7 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 		return nil
 	}
 	res := "service:" + w.Service
-	x.event(res, "Waiting", 0, w.Condition)
+	x.event(res, "Waiting", 0, conditionWords(w.Condition))
 	began := time.Now()
 	tick := time.NewTicker(x.opts.PollEvery)
 	defer tick.Stop()

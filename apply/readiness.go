@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,9 +32,9 @@ type WaitError struct {
 
 func (e *WaitError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s did not become %s", e.Service, e.Want)
+	fmt.Fprintf(&b, "service %s did not become %s", e.Service, e.Want)
 	if e.Within > 0 {
-		fmt.Fprintf(&b, " in %s", e.Within)
+		fmt.Fprintf(&b, " in %s", seconds(e.Within))
 	}
 	if e.Why != "" {
 		fmt.Fprintf(&b, ": %s", e.Why)
@@ -50,6 +51,11 @@ func (e *WaitError) Error() string {
 // Is makes errors.Is(err, errWaitTimedOut) true for a wait that ran out of
 // time.
 func (e *WaitError) Is(t error) bool { return t == errWaitTimedOut && e.Within > 0 }
+
+// seconds writes a duration as people type it: "60s", "1.5s".
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
+}
 
 func indent(s string) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")

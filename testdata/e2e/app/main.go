@@ -160,12 +160,15 @@ func proxy() error {
 	rp := httputil.NewSingleHostReverseProxy(u)
 	// No kept-alive connections: each request resolves the upstream's
 	// name again, so a replaced container is left as soon as DNS says so.
-	rp.Transport = &retryingTransport{next: &http.Transport{DisableKeepAlives: true}}
+	// A short connect timeout: an address DNS gave just before its
+	// container went away does not answer at all.
+	dialer := &net.Dialer{Timeout: 500 * time.Millisecond}
+	rp.Transport = &retryingTransport{next: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext}}
 	return serveUntilTerm(&http.Server{Addr: ":80", Handler: rp})
 }
 
 // retryingTransport retries a GET whose connection could not be made (the
-// upstream address is gone or refuses), for up to 5 s.
+// upstream address is gone, refuses or does not answer), for up to 5 s.
 type retryingTransport struct{ next http.RoundTripper }
 
 func (t *retryingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
