@@ -128,8 +128,9 @@ func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) e
 
 type applyOptions struct {
 	diffFlags
+	lock        lockFlags
 	parallel    int
-	waitTimeout int
+	waitTimeout time.Duration
 	progress    string
 }
 
@@ -167,16 +168,14 @@ func (a *app) applyCommand() *cobra.Command {
 	o.bind(cmd)
 	f := cmd.Flags()
 	f.IntVar(&o.parallel, "parallel", 4, "Maximum number of steps run at once")
-	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Seconds to wait for each dependency and for the final wait (0: no limit)")
+	f.Var(newDurationValue(&o.waitTimeout, 0), "wait-timeout", "How long to wait for each dependency, each replacement and the final wait, in seconds or as a duration (60, 2m; 0: no limit)")
 	bindProgress(cmd, &o.progress)
+	o.lock.bind(cmd)
 	return cmd
 }
 
 func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error {
 	ctx := cmd.Context()
-	if o.waitTimeout < 0 {
-		return cli.UsageError{Err: errors.New("--wait-timeout must not be negative")}
-	}
 	prog, mode, err := a.progressFor(o.progress)
 	if err != nil {
 		return err
@@ -195,6 +194,11 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		if err != nil {
 			return cli.InputError{Err: err}
 		}
+		unlock, err := a.lockProject(ctx, cmd, d, plan.Project, o.lock)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		obs, err := apply.Observe(ctx, d, plan.Project, plan.Images...)
 		if err != nil {
 			return err
@@ -211,6 +215,11 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		if err != nil {
 			return err
 		}
+		unlock, err := a.lockProject(ctx, cmd, d, p.Name, o.lock)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		plan, err = apply.PlanFor(ctx, d, p.Project, opts)
 		if err != nil {
 			return err
@@ -231,7 +240,7 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	var kept keptCounter // recreates skipped because a rebuilt image kept its ID
 	err = apply.Execute(ctx, d, plan, apply.ExecOptions{
 		Parallel:    o.parallel,
-		WaitTimeout: time.Duration(o.waitTimeout) * time.Second,
+		WaitTimeout: o.waitTimeout,
 		Progress:    kept.count(prog.Event),
 	})
 	prog.Close()

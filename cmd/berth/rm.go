@@ -21,6 +21,7 @@ type rmOptions struct {
 	stop     bool
 	volumes  bool
 	progress string
+	lock     lockFlags
 }
 
 const rmHelp = `Remove the project's stopped service containers.
@@ -55,6 +56,7 @@ func (a *app) rmCommand() *cobra.Command {
 	f.BoolVarP(&o.stop, "stop", "s", false, "Stop running containers first and remove them too")
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the containers' anonymous volumes")
 	bindProgress(cmd, &o.progress)
+	o.lock.bind(cmd)
 	return cmd
 }
 
@@ -65,11 +67,12 @@ func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
 		return err
 	}
 	defer prog.Close()
-	d, obs, err := a.observeProject(ctx)
+	d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	defer unlock()
 	opts := apply.RmOptions{Services: services, Stop: o.stop, Volumes: o.volumes}
 	// The files, when they load and name this project, say which services
 	// are the project's: a named service must be one of them.
