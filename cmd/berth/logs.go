@@ -48,7 +48,9 @@ func (a *app) logsCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.follow, "follow", "f", false, "Follow the output")
+	// -f is --file before the command; after it, -f is rewritten to
+	// --follow as Docker Compose users type it (see rmArgs).
+	f.BoolVar(&o.follow, "follow", false, "Follow the output (-f)")
 	f.StringVarP(&o.tail, "tail", "n", "all", "Number of lines to show from the end of each container's output")
 	f.StringVar(&o.since, "since", "", "Show output since a timestamp or a duration back from now (10m)")
 	f.StringVar(&o.until, "until", "", "Show output until a timestamp or a duration back from now")

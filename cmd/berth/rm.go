@@ -118,14 +118,19 @@ func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
 // rmArgs rewrites the arguments of an rm command line so that Docker
 // Compose's "rm -f" (force) works while -f stays berth's --file: a -f after
 // "rm" that is not followed by a compose file becomes --force; "berth -f
-// x.yaml rm" keeps its -f, which comes before the command. root is berth's
-// command tree: its flags say which take a value.
+// x.yaml rm" keeps its -f, which comes before the command. "logs -f"
+// (follow) is read the same way. root is berth's command tree: its flags
+// say which take a value.
 func rmArgs(root *cobra.Command, args []string) []string {
 	at := cli.CommandAt(root.PersistentFlags(), args)
-	if at < 0 || args[at] != "rm" {
+	if at < 0 {
 		return args
 	}
-	rm, _, err := root.Find([]string{"rm"})
+	long, ok := shortF[args[at]]
+	if !ok {
+		return args
+	}
+	rm, _, err := root.Find([]string{args[at]})
 	if err != nil {
 		return args
 	}
@@ -142,13 +147,17 @@ func rmArgs(root *cobra.Command, args []string) []string {
 				i++
 				continue
 			}
-			out[i] = "--force"
+			out[i] = long
 		case takesValue(out[i]):
 			i++ // skip the value
 		}
 	}
 	return out
 }
+
+// shortF is what -f means after the commands where Docker Compose gives it
+// a meaning of its own.
+var shortF = map[string]string{"rm": "--force", "logs": "--follow"}
 
 // composeFileArg reports whether arg, following -f, is a compose file
 // rather than a service name: "-" (stdin), a path, a YAML or JSON file
