@@ -81,7 +81,7 @@ type LockedError struct {
 
 func (e *LockedError) Error() string {
 	how := "is locked"
-	if e.Waited > 0 {
+	if e.Waited >= 500*time.Millisecond {
 		how = fmt.Sprintf("is still locked after %s", seconds(e.Waited.Round(time.Second)))
 	}
 	return fmt.Sprintf("project %s %s by %s; wait for it, raise --lock-timeout, or run \"berth unlock\" if that process is gone", e.Project, how, e.Holder)

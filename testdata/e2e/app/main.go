@@ -8,6 +8,8 @@
 //	           the upstream when it cannot connect (for up to 5 s)
 //	app probe URL|tcp ADDR   a health probe: exit 0 when the target answers
 //	app exit N                exit with status N (one-shot jobs)
+//	app log LINE...           print each LINE (the last one to stderr), then
+//	                          wait for SIGTERM
 package main
 
 import (
@@ -44,6 +46,8 @@ func main() {
 		err = proxy()
 	case "probe":
 		err = probe(os.Args[2:])
+	case "log":
+		err = logLines(os.Args[2:])
 	case "exit":
 		n, _ := strconv.Atoi(os.Args[2])
 		os.Exit(n)
@@ -54,6 +58,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "app:", err)
 		os.Exit(1)
 	}
+}
+
+func logLines(lines []string) error {
+	for i, l := range lines {
+		if i == len(lines)-1 {
+			fmt.Fprintln(os.Stderr, l)
+		} else {
+			fmt.Println(l)
+		}
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM, os.Interrupt)
+	<-term
+	return nil
 }
 
 func kv(password string) error {
