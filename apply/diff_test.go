@@ -159,7 +159,7 @@ func TestDiff(t *testing.T) {
 		{"removed service is an orphan", removed, up, Options{}, []string{
 			"remove container:shop-web-1 orphan",
 			"create container:shop-web2-1 missing",
-		}, ""},
+		}, "1 orphan container(s) of services not in the compose files will be removed: shop-web-1 (--keep-orphans keeps them)"},
 		{"keep orphans", removed, up, Options{KeepOrphans: true}, []string{
 			"create container:shop-web2-1 missing",
 		}, "shop-web-1"},

@@ -168,7 +168,7 @@ func TestE2ERollingRecreate(t *testing.T) {
 	if code != 1 {
 		t.Errorf("apply of a replacement that never becomes healthy exited %d, want 1", code)
 	}
-	for _, want := range []string{"service web did not become healthy", "rolled back", "FAILED", "last health probe:"} {
+	for _, want := range []string{"service web did not become healthy", "rolled back", "FAILED", "last health probe:", ": 1 failed."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("apply output lacks %q", want)
 		}

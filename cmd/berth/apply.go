@@ -129,6 +129,7 @@ func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) e
 type applyOptions struct {
 	diffFlags
 	lock        lockFlags
+	yes         bool
 	parallel    int
 	waitTimeout time.Duration
 	progress    string
@@ -171,6 +172,7 @@ func (a *app) applyCommand() *cobra.Command {
 	f.Var(newDurationValue(&o.waitTimeout, 0), "wait-timeout", "How long to wait for each dependency, each replacement and the final wait, in seconds or as a duration (60, 2m; 0: no limit)")
 	bindProgress(cmd, &o.progress)
 	o.lock.bind(cmd)
+	f.BoolVarP(&o.yes, "yes", "y", false, "Do not ask before removing or recreating containers (apply asks only on a terminal)")
 	return cmd
 }
 
@@ -188,7 +190,8 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	defer d.Close()
 
 	var plan *apply.Plan
-	if len(args) == 1 && isPlanFile(args[0]) {
+	saved := len(args) == 1 && isPlanFile(args[0])
+	if saved {
 		var err error
 		plan, err = apply.ReadFile(args[0])
 		if err != nil {
@@ -225,7 +228,8 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 			return err
 		}
 	}
-	if mode != progress.Quiet {
+	ask := mustConfirm(plan, saved, o.yes, stdinIsTerminal(a.In) && cli.IsTerminal(a.Out))
+	if mode != progress.Quiet || ask {
 		if err := a.showPlan(a.Out, plan, o.diffFlags, "text"); err != nil {
 			return err
 		}
@@ -233,18 +237,31 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	if plan.Empty() && len(plan.Wait) == 0 {
 		return nil
 	}
+	if ask {
+		ok, err := confirm(a.In, a.Out, plan)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("apply cancelled: nothing was changed")
+		}
+	}
 	if !plan.Empty() && mode != progress.Quiet {
 		fmt.Fprintln(a.Out)
 	}
 	began := time.Now()
 	var kept keptCounter // recreates skipped because a rebuilt image kept its ID
+	var failures failureCounter
 	err = apply.Execute(ctx, d, plan, apply.ExecOptions{
 		Parallel:    o.parallel,
 		WaitTimeout: o.waitTimeout,
-		Progress:    kept.count(prog.Event),
+		Progress:    failures.count(kept.count(prog.Event)),
 	})
 	prog.Close()
 	if err != nil {
+		if mode != progress.Quiet {
+			fmt.Fprintf(a.Out, "Apply failed after %.1fs: %d failed.\n", time.Since(began).Seconds(), max(1, failures.n()))
+		}
 		return fmt.Errorf("apply failed: %w", err)
 	}
 	if mode == progress.Quiet {
