@@ -60,6 +60,11 @@ func Execute(ctx context.Context, d Docker, plan *Plan, opts ExecOptions) error 
 	if x.opts.PollEvery <= 0 {
 		x.opts.PollEvery = 500 * time.Millisecond
 	}
+	if plan.waits() {
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		x.watch(wctx)
+	}
 	done := map[int]chan struct{}{}
 	for _, s := range plan.Steps {
 		done[s.ID] = make(chan struct{})
@@ -116,6 +121,7 @@ type executor struct {
 	opts    ExecOptions
 	startMu sync.Mutex // the engine races on port allocation when starts overlap (Compose serializes them too)
 	images  imageIDs   // IDs of the images built or pulled by this run
+	watcher watcher    // the project's container events, for waits
 }
 
 func (x *executor) event(resource, status string, elapsed time.Duration, detail string) {
@@ -326,6 +332,8 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 	began := time.Now()
 	tick := time.NewTicker(x.opts.PollEvery)
 	defer tick.Stop()
+	woken, done := x.subscribe()
+	defer done()
 	var last error = notYet{state: "no state yet"}
 	for {
 		err := x.check(ctx, w)
@@ -356,6 +364,7 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 			}
 			return ctx.Err()
 		case <-tick.C:
+		case <-woken:
 		}
 	}
 }

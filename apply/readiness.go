@@ -118,6 +118,8 @@ func (x *executor) waitReady(ctx context.Context, service, id string, monitor ti
 	}
 	tick := time.NewTicker(x.opts.PollEvery)
 	defer tick.Stop()
+	woken, done := x.subscribe()
+	defer done()
 	var readySince time.Time
 	want := "running"
 	fail := func(why string, in container.InspectResponse) error {
@@ -172,6 +174,7 @@ func (x *executor) waitReady(ctx context.Context, service, id string, monitor ti
 			}
 			return ctx.Err()
 		case <-tick.C:
+		case <-woken:
 		}
 	}
 }
