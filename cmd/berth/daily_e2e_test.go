@@ -74,6 +74,7 @@ func newDailyProject(t *testing.T, prefix string) *dailyProject {
 		runBerth(t, p.dir, p.env, "-p", p.name, "down", "--rmi", "all", "--progress", "quiet", "--lock-timeout", "0")
 		_ = exec.Command("docker", "volume", "rm", "-f", "berth-lock."+p.name).Run()
 		_ = exec.Command("docker", "rmi", "-f", p.image).Run()
+		removeProjectImages(t, p.name)
 	})
 	if r := p.berth("build"); r.code != 0 {
 		t.Fatalf("berth build: exit %d\n%s%s", r.code, r.stdout, r.stderr)
