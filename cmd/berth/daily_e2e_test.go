@@ -46,12 +46,11 @@ func dailyCompose(image string) string {
 // dailyProject is a project directory with the daily compose file and the
 // image built; cleanup removes the containers, networks, image and lock.
 type dailyProject struct {
-	t       *testing.T
-	dir     string
-	name    string
-	image   string
-	env     []string
-	compose string // Docker Compose v5.5.1's binary, when the test uses it
+	t     *testing.T
+	dir   string
+	name  string
+	image string
+	env   []string
 }
 
 func newDailyProject(t *testing.T, prefix string) *dailyProject {
