@@ -14,6 +14,12 @@ import (
 // service as soon as its dependencies are ready. Polling stays as the
 // backstop should the event stream fail.
 
+// eventSource is a Docker that reports events (the Engine does; an engine
+// that does not is polled).
+type eventSource interface {
+	Events(ctx context.Context, options events.ListOptions) (<-chan events.Message, <-chan error)
+}
+
 // watcher fans the project's container events out to the waits under way.
 type watcher struct {
 	mu      sync.Mutex
@@ -22,7 +28,11 @@ type watcher struct {
 
 // watch subscribes to the project's container events until ctx ends.
 func (x *executor) watch(ctx context.Context) {
-	msgs, errs := x.d.Events(ctx, events.ListOptions{Filters: filters.NewArgs(
+	es, ok := x.d.(eventSource)
+	if !ok {
+		return
+	}
+	msgs, errs := es.Events(ctx, events.ListOptions{Filters: filters.NewArgs(
 		filters.Arg("type", string(events.ContainerEventType)),
 		filters.Arg("label", LabelProject+"="+x.plan.Project),
 	)})
@@ -79,3 +89,5 @@ func (p *Plan) waits() bool {
 	}
 	return false
 }
+
+var _ eventSource = (*Engine)(nil) // the Engine's waits react to events
