@@ -132,6 +132,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 	if len(kept) > 0 {
 		b.plan.Warnings = append(b.plan.Warnings, fmt.Sprintf("orphan containers kept (--keep-orphans): %s", strings.Join(kept, ", ")))
 	}
+	b.warnOrphans()
 	for _, name := range sortedKeys(byService) {
 		scale := scaleOf(q.Services[name])
 		for _, c := range byService[name] {
@@ -326,6 +327,7 @@ func Diff(p *types.Project, obs *Observed, opts Options) (*Plan, error) {
 		}
 	}
 
+	b.planRollouts(q)
 	b.stopDependents(q, byService, svcSteps, svcWaits)
 
 	if opts.Wait {

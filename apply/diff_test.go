@@ -177,7 +177,7 @@ func TestDiff(t *testing.T) {
 		{"removed service is an orphan", removed, up, Options{}, []string{
 			"remove container:shop-web-1 orphan",
 			"create container:shop-web2-1 missing",
-		}, ""},
+		}, "1 orphan container(s) of services not in the compose files will be removed: shop-web-1 (--keep-orphans keeps them)"},
 		{"keep orphans", removed, up, Options{KeepOrphans: true}, []string{
 			"create container:shop-web2-1 missing",
 		}, "shop-web-1"},
@@ -315,6 +315,7 @@ func TestMaskedAndRendering(t *testing.T) {
 
   ~ container:shop-web-1  recreate
       ~ services.web.environment.REDIS_PASSWORD: (sensitive value changed)
+      order stop-first: it publishes host port 8080
 
 Plan: 0 to create, 1 to recreate, 0 to remove.
 `

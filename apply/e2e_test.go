@@ -180,6 +180,10 @@ func newE2EProject(t *testing.T, d *Engine, env string) *e2eProject {
 		// after the first look. Look again until about a second passes with
 		// nothing left, or each test run would leak a network, and the
 		// engine's address pools run out after a few dozen runs.
+		// A berth killed by a test leaves the project's lock behind.
+		if err := d.VolumeRemove(ctx, LockName(pr.name), true); err != nil && !isNotFound(err) {
+			t.Errorf("cleanup: removing the lock: %v", err)
+		}
 		quiet := 0
 		for quiet < 3 && ctx.Err() == nil {
 			obs, err := Observe(ctx, d, pr.name)

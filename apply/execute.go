@@ -60,6 +60,11 @@ func Execute(ctx context.Context, d Docker, plan *Plan, opts ExecOptions) error 
 	if x.opts.PollEvery <= 0 {
 		x.opts.PollEvery = 500 * time.Millisecond
 	}
+	if plan.waits() {
+		wctx, stop := context.WithCancel(ctx)
+		defer stop()
+		x.watch(wctx)
+	}
 	done := map[int]chan struct{}{}
 	for _, s := range plan.Steps {
 		done[s.ID] = make(chan struct{})
@@ -116,6 +121,7 @@ type executor struct {
 	opts    ExecOptions
 	startMu sync.Mutex // the engine races on port allocation when starts overlap (Compose serializes them too)
 	images  imageIDs   // IDs of the images built or pulled by this run
+	watcher watcher    // the project's container events, for waits
 }
 
 func (x *executor) event(resource, status string, elapsed time.Duration, detail string) {
@@ -168,10 +174,13 @@ func (x *executor) run(ctx context.Context, s Step) error {
 		x.event(s.Resource, "Created", time.Since(start), "")
 		return x.start(ctx, s, id, start)
 	case Recreate:
+		if s.Rollout.StartFirst() {
+			return x.rollingRecreate(ctx, s, start)
+		}
 		if kept, err := x.keepUnchanged(ctx, s, start); kept || err != nil {
 			return err
 		}
-		tmp := fmt.Sprintf("%.12s_%s", s.OldID, s.Name)
+		tmp := temporaryName(s)
 		id, err := x.create(ctx, s, tmp)
 		if err != nil {
 			return err
@@ -322,11 +331,13 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 		return nil
 	}
 	res := "service:" + w.Service
-	x.event(res, "Waiting", 0, w.Condition)
+	x.event(res, "Waiting", 0, conditionWords(w.Condition))
 	began := time.Now()
 	tick := time.NewTicker(x.opts.PollEvery)
 	defer tick.Stop()
-	var last error = notYet{"no state yet"}
+	woken, done := x.subscribe()
+	defer done()
+	var last error = notYet{state: "no state yet"}
 	for {
 		err := x.check(ctx, w)
 		if err != nil && !errors.Is(err, errNotYet) && ctx.Err() != nil {
@@ -343,18 +354,55 @@ func (x *executor) wait(ctx context.Context, w Wait) error {
 				x.event(res, "Skipped", time.Since(began), "optional dependency: "+err.Error())
 				return nil
 			}
+			x.event(res, "Error", time.Since(began), err.Error())
 			return err
 		}
 		last = err
 		select {
 		case <-ctx.Done():
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				return fmt.Errorf("service %s did not become %s within %s: %v", w.Service, strings.TrimPrefix(w.Condition, "service_"), x.opts.WaitTimeout, lastProbe(err))
+				err := x.timedOut(w, err)
+				x.event(res, "Error", time.Since(began), err.Error())
+				return err
 			}
 			return ctx.Err()
 		case <-tick.C:
+		case <-woken:
 		}
 	}
+}
+
+// timedOut is the error of a wait whose time ran out, in the file's words,
+// with the last probe output and log lines of the container waited for.
+func (x *executor) timedOut(w Wait, err error) error {
+	we := &WaitError{Service: w.Service, Want: conditionWords(w.Condition), Within: x.opts.WaitTimeout}
+	var n notYet
+	if errors.As(err, &n) {
+		we.Why = n.state
+		if n.want != "" {
+			we.Want = n.want
+		}
+		if n.id != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if in, err := x.d.ContainerInspect(ctx, n.id); err == nil {
+				we.Probe = lastProbeOutput(in)
+			}
+			we.Logs = x.lastLogs(ctx, n.id, logTail)
+		}
+	}
+	return we
+}
+
+// conditionWords is a depends_on condition as people say it.
+func conditionWords(c string) string {
+	switch c {
+	case "service_completed_successfully":
+		return "completed successfully"
+	case "service_healthy":
+		return "healthy"
+	}
+	return "running"
 }
 
 func conditionMet(c string) string {
@@ -367,19 +415,12 @@ func conditionMet(c string) string {
 	return "Healthy"
 }
 
-// notYet carries the latest state while a condition does not hold yet.
-type notYet struct{ state string }
+// notYet carries the latest state while a condition does not hold yet: the
+// container waited for and what it should become, when known.
+type notYet struct{ state, id, want string }
 
 func (n notYet) Error() string   { return n.state }
 func (n notYet) Is(t error) bool { return t == errNotYet }
-
-func lastProbe(err error) string {
-	var n notYet
-	if errors.As(err, &n) {
-		return n.state
-	}
-	return "no state"
-}
 
 func (x *executor) check(ctx context.Context, w Wait) error {
 	list, err := x.d.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
@@ -401,12 +442,12 @@ func (x *executor) check(ctx context.Context, w Wait) error {
 		name := strings.TrimPrefix(in.Name, "/")
 		st := in.State
 		if st == nil {
-			return notYet{"no state yet"}
+			return notYet{state: "no state yet"}
 		}
 		switch w.Condition {
 		case "service_completed_successfully":
 			if st.Status != "exited" && st.Status != "dead" {
-				return notYet{"container " + name + " is " + st.Status}
+				return notYet{state: "container " + name + " is " + st.Status, id: c.ID}
 			}
 			if st.ExitCode != 0 {
 				return fmt.Errorf("service %q didn't complete successfully: exit %d", w.Service, st.ExitCode)
@@ -424,7 +465,7 @@ func (x *executor) check(ctx context.Context, w Wait) error {
 				} else if st.Running {
 					continue
 				} else {
-					return notYet{"container " + name + " is " + st.Status}
+					return notYet{state: "container " + name + " is " + st.Status, id: c.ID, want: "running"}
 				}
 			}
 			switch st.Health.Status {
@@ -432,7 +473,7 @@ func (x *executor) check(ctx context.Context, w Wait) error {
 			case "unhealthy":
 				return fmt.Errorf("container %s is unhealthy%s", name, probeOutput(in))
 			default:
-				return notYet{"container " + name + " is " + string(st.Health.Status) + probeOutput(in)}
+				return notYet{state: "container " + name + " is " + string(st.Health.Status), id: c.ID, want: "healthy"}
 			}
 		}
 	}

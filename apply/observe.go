@@ -114,6 +114,7 @@ type Container struct {
 	Image      string           // Config.Image
 	Ports      []container.Port // published ports, for ps
 	Status     string           // Docker's human status, for ps
+	Created    time.Time        // for ps
 	// Mounts are its mounts as the engine reports them, sorted by target:
 	// a recreate mounts its anonymous volumes in the replacement.
 	Mounts []Mount
@@ -315,6 +316,7 @@ func observeContainer(ctx context.Context, d Docker, s container.Summary) (*Cont
 		Labels:     l,
 		Ports:      s.Ports,
 		Status:     s.Status,
+		Created:    time.Unix(s.Created, 0),
 	}
 	if in.State != nil {
 		c.State = in.State.Status

@@ -150,6 +150,10 @@ type Step struct {
 	Version     uint64             `json:"version,omitempty"`
 	SecretSpec  *swarm.SecretSpec  `json:"secret_spec,omitempty"`
 	ConfigSpec  *swarm.ConfigSpec  `json:"config_spec,omitempty"`
+
+	// Rollout says how a recreate replaces the container: start-first
+	// (the replacement runs alongside until it is ready) or stop-first.
+	Rollout *Rollout `json:"rollout,omitempty"`
 }
 
 // ContainerSpec is everything ContainerCreate needs, computed by Diff.

@@ -176,6 +176,9 @@ func WriteHumanWith(w io.Writer, p *Plan, o HumanOptions) error {
 			}
 			fmt.Fprintf(&b, "      keeps anonymous volumes: %s\n", strings.Join(kept, ", "))
 		}
+		if s.Rollout != nil {
+			fmt.Fprintf(&b, "      %s\n", s.Rollout)
+		}
 	}
 	summary := "Plan: " + p.Summary().Text(p.Target) + "."
 	if o.Color {

@@ -78,3 +78,10 @@ printf '| `plan` when nothing changed | %s ms | 200 ms |\n' "$(median "$tmp/plan
 printf '| `Diff` alone (Go benchmark), from nothing / no-op | %s ms / %s ms | |\n' "$diff_new" "$diff_noop"
 echo
 echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(go version | cut -d' ' -f3), Docker $(docker version --format '{{.Server.Version}}')"
+
+# The same engine against Docker Compose: a 3-service healthy chain, berth
+# apply vs docker compose up -d --wait (BENCH_CHAIN=0 skips it).
+if [ "${BENCH_CHAIN:-1}" != 0 ]; then
+  echo
+  bash "$root/scripts/bench-apply-chain.sh"
+fi

@@ -101,7 +101,11 @@ func (r *plainRenderer) Event(e apply.Event) {
 	var b strings.Builder
 	b.WriteString(e.Resource)
 	b.WriteString("  ")
-	b.WriteString(e.Status)
+	if isError(e.Status) {
+		b.WriteString("FAILED") // the word a log search finds
+	} else {
+		b.WriteString(e.Status)
+	}
 	if e.Elapsed > 0 {
 		fmt.Fprintf(&b, "  %.1fs", e.Elapsed.Seconds())
 	}

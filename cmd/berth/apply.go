@@ -131,8 +131,10 @@ func (a *app) showPlan(w io.Writer, p *apply.Plan, o diffFlags, format string) e
 
 type applyOptions struct {
 	diffFlags
+	lock        lockFlags
+	yes         bool
 	parallel    int
-	waitTimeout int
+	waitTimeout time.Duration
 	progress    string
 }
 
@@ -179,16 +181,15 @@ func (a *app) applyCommand() *cobra.Command {
 	o.bind(cmd)
 	f := cmd.Flags()
 	f.IntVar(&o.parallel, "parallel", 4, "Maximum number of steps run at once")
-	f.IntVar(&o.waitTimeout, "wait-timeout", 0, "Seconds to wait for each dependency and for the final wait (0: no limit)")
+	f.Var(newDurationValue(&o.waitTimeout, 0), "wait-timeout", "How long to wait for each dependency, each replacement and the final wait, in seconds or as a duration (60, 2m; 0: no limit)")
 	bindProgress(cmd, &o.progress)
+	o.lock.bind(cmd)
+	f.BoolVarP(&o.yes, "yes", "y", false, "Do not ask before removing or recreating containers (apply asks only on a terminal)")
 	return cmd
 }
 
 func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error {
 	ctx := cmd.Context()
-	if o.waitTimeout < 0 {
-		return cli.UsageError{Err: errors.New("--wait-timeout must not be negative")}
-	}
 	prog, mode, err := a.progressFor(o.progress)
 	if err != nil {
 		return err
@@ -201,12 +202,18 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	defer d.Close()
 
 	var plan *apply.Plan
-	if len(args) == 1 && isPlanFile(args[0]) {
+	saved := len(args) == 1 && isPlanFile(args[0])
+	if saved {
 		var err error
 		plan, err = apply.ReadFile(args[0])
 		if err != nil {
 			return cli.InputError{Err: err}
 		}
+		unlock, err := a.lockProject(ctx, cmd, d, plan.Project, o.lock)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		var why string
 		if plan.Target == apply.TargetSwarm {
 			why, err = swarm.Refresh(ctx, d, plan)
@@ -233,6 +240,11 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		if err != nil {
 			return err
 		}
+		unlock, err := a.lockProject(ctx, cmd, d, plan.Project, o.lock)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		return a.runSwarmApply(ctx, d, plan, o, prog, mode)
 	} else {
 		p, err := a.loadForApply(ctx, args, o.noDeps)
@@ -243,12 +255,18 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 		if err != nil {
 			return err
 		}
+		unlock, err := a.lockProject(ctx, cmd, d, p.Name, o.lock)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		plan, err = apply.PlanFor(ctx, d, p.Project, opts)
 		if err != nil {
 			return err
 		}
 	}
-	if mode != progress.Quiet {
+	ask := mustConfirm(plan, saved, o.yes, stdinIsTerminal(a.In) && cli.IsTerminal(a.Out))
+	if mode != progress.Quiet || ask {
 		if err := a.showPlan(a.Out, plan, o.diffFlags, "text"); err != nil {
 			return err
 		}
@@ -256,18 +274,31 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	if plan.Empty() && len(plan.Wait) == 0 {
 		return nil
 	}
+	if ask {
+		ok, err := confirm(a.In, a.Out, plan)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("apply cancelled: nothing was changed")
+		}
+	}
 	if !plan.Empty() && mode != progress.Quiet {
 		fmt.Fprintln(a.Out)
 	}
 	began := time.Now()
 	var kept keptCounter // recreates skipped because a rebuilt image kept its ID
+	var failures failureCounter
 	err = apply.Execute(ctx, d, plan, apply.ExecOptions{
 		Parallel:    o.parallel,
-		WaitTimeout: time.Duration(o.waitTimeout) * time.Second,
-		Progress:    kept.count(prog.Event),
+		WaitTimeout: o.waitTimeout,
+		Progress:    failures.count(kept.count(prog.Event)),
 	})
 	prog.Close()
 	if err != nil {
+		if mode != progress.Quiet {
+			fmt.Fprintf(a.Out, "Apply failed after %.1fs: %d failed.\n", time.Since(began).Seconds(), max(1, failures.n()))
+		}
 		return fmt.Errorf("apply failed: %w", err)
 	}
 	if mode == progress.Quiet {

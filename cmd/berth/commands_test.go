@@ -22,11 +22,15 @@ func TestEveryCommandInOneProgram(t *testing.T) {
 		{"plan", "plan [flags] [SERVICE...]"},
 		{"apply", "apply [flags] [PLAN_FILE | SERVICE...]"},
 		{"down", "down [flags]"},
-		{"ps", "ps [flags]"},
+		{"ps", "ps [flags] [SERVICE...]"},
 		{"restart", "restart [flags] [SERVICE...]"},
 		{"build", "build [flags] [SERVICE...]"},
 		{"pull", "pull [flags] [SERVICE...]"},
 		{"rm", "rm [flags] [SERVICE...]"},
+		{"stop", "stop [flags] [SERVICE...]"},
+		{"start", "start [flags] [SERVICE...]"},
+		{"logs", "logs [flags] [SERVICE...]"},
+		{"unlock", "unlock [flags]"},
 	}
 	for _, c := range commands {
 		if !strings.Contains(help.stdout, "\n  "+c.name+" ") {

@@ -14,6 +14,7 @@ type downOptions struct {
 	volumes       bool
 	removeOrphans bool
 	progress      string
+	lock          lockFlags
 	rmi           string
 	swarm         bool
 }
@@ -55,11 +56,12 @@ func (a *app) downCommand() *cobra.Command {
 				return err
 			}
 			defer prog.Close()
-			d, obs, err := a.observeProject(ctx)
+			d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
 			if err != nil {
 				return err
 			}
 			defer d.Close()
+			defer unlock()
 			images, err := a.downImages(ctx, o.rmi, obs)
 			if err != nil {
 				return err
@@ -82,6 +84,7 @@ func (a *app) downCommand() *cobra.Command {
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the project's named volumes")
 	f.BoolVar(&o.removeOrphans, "remove-orphans", false, "Accepted for Docker Compose's sake: down always removes orphan containers")
 	bindProgress(cmd, &o.progress)
+	o.lock.bind(cmd)
 	f.StringVar(&o.rmi, "rmi", "", "Also remove images: local (built for the project) or all")
 	f.BoolVar(&o.swarm, "swarm", false, "Remove the project's Swarm stack: services, then its networks, secrets and configs (with -v, its volumes on this node)")
 	return cmd

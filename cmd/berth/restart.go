@@ -1,8 +1,8 @@
 package main
 
 import (
-	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,9 +13,10 @@ import (
 )
 
 type restartOptions struct {
-	timeout  int
+	timeout  time.Duration
 	noDeps   bool
 	progress string
+	lock     lockFlags
 }
 
 const restartHelp = `Restart the project's containers.
@@ -40,30 +41,30 @@ func (a *app) restartCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.IntVarP(&o.timeout, "timeout", "t", 0, "Seconds to wait for a container to stop before killing it (default: its stop_grace_period, else 10)")
+	f.VarP(newDurationValue(&o.timeout, 0), "timeout", "t", "How long to wait for a container to stop before killing it, in seconds or as a duration (default: its stop_grace_period, else 10s)")
 	f.BoolVar(&o.noDeps, "no-deps", false, "Do not also restart the services that depend on the named ones with restart: true")
 	bindProgress(cmd, &o.progress)
+	o.lock.bind(cmd)
 	return cmd
 }
 
 func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string) error {
 	ctx := cmd.Context()
-	if o.timeout < 0 {
-		return cli.UsageError{Err: errors.New("--timeout must not be negative")}
-	}
 	prog, mode, err := a.progressFor(o.progress)
 	if err != nil {
 		return err
 	}
 	defer prog.Close()
-	d, obs, err := a.observeProject(ctx)
+	d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	defer unlock()
 	ro := apply.RestartOptions{Services: services, NoDeps: o.noDeps}
 	if cmd.Flags().Changed("timeout") {
-		ro.Timeout = &o.timeout
+		secs := int(math.Ceil(o.timeout.Seconds()))
+		ro.Timeout = &secs
 	}
 	plan, err := apply.RestartPlan(obs, ro)
 	if err != nil {

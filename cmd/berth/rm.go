@@ -21,6 +21,7 @@ type rmOptions struct {
 	stop     bool
 	volumes  bool
 	progress string
+	lock     lockFlags
 }
 
 const rmHelp = `Remove the project's stopped service containers.
@@ -55,6 +56,7 @@ func (a *app) rmCommand() *cobra.Command {
 	f.BoolVarP(&o.stop, "stop", "s", false, "Stop running containers first and remove them too")
 	f.BoolVarP(&o.volumes, "volumes", "v", false, "Also remove the containers' anonymous volumes")
 	bindProgress(cmd, &o.progress)
+	o.lock.bind(cmd)
 	return cmd
 }
 
@@ -65,11 +67,12 @@ func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
 		return err
 	}
 	defer prog.Close()
-	d, obs, err := a.observeProject(ctx)
+	d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
+	defer unlock()
 	opts := apply.RmOptions{Services: services, Stop: o.stop, Volumes: o.volumes}
 	// The files, when they load and name this project, say which services
 	// are the project's: a named service must be one of them.
@@ -115,14 +118,19 @@ func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
 // rmArgs rewrites the arguments of an rm command line so that Docker
 // Compose's "rm -f" (force) works while -f stays berth's --file: a -f after
 // "rm" that is not followed by a compose file becomes --force; "berth -f
-// x.yaml rm" keeps its -f, which comes before the command. root is berth's
-// command tree: its flags say which take a value.
+// x.yaml rm" keeps its -f, which comes before the command. "logs -f"
+// (follow) is read the same way. root is berth's command tree: its flags
+// say which take a value.
 func rmArgs(root *cobra.Command, args []string) []string {
 	at := cli.CommandAt(root.PersistentFlags(), args)
-	if at < 0 || args[at] != "rm" {
+	if at < 0 {
 		return args
 	}
-	rm, _, err := root.Find([]string{"rm"})
+	long, ok := shortF[args[at]]
+	if !ok {
+		return args
+	}
+	rm, _, err := root.Find([]string{args[at]})
 	if err != nil {
 		return args
 	}
@@ -139,13 +147,17 @@ func rmArgs(root *cobra.Command, args []string) []string {
 				i++
 				continue
 			}
-			out[i] = "--force"
+			out[i] = long
 		case takesValue(out[i]):
 			i++ // skip the value
 		}
 	}
 	return out
 }
+
+// shortF is what -f means after the commands where Docker Compose gives it
+// a meaning of its own.
+var shortF = map[string]string{"rm": "--force", "logs": "--follow"}
 
 // composeFileArg reports whether arg, following -f, is a compose file
 // rather than a service name: "-" (stdin), a path, a YAML or JSON file

@@ -65,6 +65,7 @@ func (a *app) rootCommand() *cobra.Command {
 	for _, c := range []*cobra.Command{
 		a.planCommand(), a.applyCommand(), a.downCommand(), a.psCommand(), a.restartCommand(),
 		a.buildCommand(), a.pullCommand(), a.rmCommand(),
+		a.stopCommand(), a.startCommand(), a.logsCommand(), a.unlockCommand(),
 	} {
 		if c.Annotations == nil {
 			c.Annotations = map[string]string{}

@@ -3,13 +3,19 @@
 //
 //	app kv     a TCP key-value store on :6379 (AUTH <password>, INCR <key>)
 //	app web    an HTTP counter on :8000 backed by kv at $KV_ADDR
-//	app proxy  an HTTP reverse proxy on :80 to $UPSTREAM
+//	app proxy  an HTTP reverse proxy on :80 to $UPSTREAM; like nginx's
+//	           proxy_next_upstream, it retries a GET on another address of
+//	           the upstream when it cannot connect (for up to 5 s)
 //	app probe URL|tcp ADDR   a health probe: exit 0 when the target answers
 //	app exit N                exit with status N (one-shot jobs)
+//	app log LINE...           print each LINE (the last one to stderr), then
+//	                          wait for SIGTERM
 package main
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,9 +23,11 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -38,6 +46,8 @@ func main() {
 		err = proxy()
 	case "probe":
 		err = probe(os.Args[2:])
+	case "log":
+		err = logLines(os.Args[2:])
 	case "exit":
 		n, _ := strconv.Atoi(os.Args[2])
 		os.Exit(n)
@@ -48,6 +58,20 @@ func main() {
 		fmt.Fprintln(os.Stderr, "app:", err)
 		os.Exit(1)
 	}
+}
+
+func logLines(lines []string) error {
+	for i, l := range lines {
+		if i == len(lines)-1 {
+			fmt.Fprintln(os.Stderr, l)
+		} else {
+			fmt.Println(l)
+		}
+	}
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM, os.Interrupt)
+	<-term
+	return nil
 }
 
 func kv(password string) error {
@@ -105,7 +129,25 @@ func web() error {
 		host, _ := os.Hostname()
 		fmt.Fprintf(w, "Hello Container World! I have been seen %d times and my hostname is %s.\n", n, host)
 	})
-	return http.ListenAndServe(":8000", nil)
+	return serveUntilTerm(&http.Server{Addr: ":8000"})
+}
+
+// serveUntilTerm serves until SIGTERM, then stops taking connections and
+// finishes the requests under way before it exits, as a well-behaved web
+// server does when its container is stopped.
+func serveUntilTerm(srv *http.Server) error {
+	term := make(chan os.Signal, 1)
+	signal.Notify(term, syscall.SIGTERM, os.Interrupt)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-term:
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(ctx)
+	}
 }
 
 func incr(addr, password, key string) (int, error) {
@@ -133,7 +175,30 @@ func proxy() error {
 	if err != nil {
 		return err
 	}
-	return http.ListenAndServe(":80", httputil.NewSingleHostReverseProxy(u))
+	rp := httputil.NewSingleHostReverseProxy(u)
+	// No kept-alive connections: each request resolves the upstream's
+	// name again, so a replaced container is left as soon as DNS says so.
+	// A short connect timeout: an address DNS gave just before its
+	// container went away does not answer at all.
+	dialer := &net.Dialer{Timeout: 500 * time.Millisecond}
+	rp.Transport = &retryingTransport{next: &http.Transport{DisableKeepAlives: true, DialContext: dialer.DialContext}}
+	return serveUntilTerm(&http.Server{Addr: ":80", Handler: rp})
+}
+
+// retryingTransport retries a GET whose connection could not be made (the
+// upstream address is gone, refuses or does not answer), for up to 5 s.
+type retryingTransport struct{ next http.RoundTripper }
+
+func (t *retryingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, err := t.next.RoundTrip(req)
+		var op *net.OpError
+		if err == nil || req.Method != http.MethodGet || !errors.As(err, &op) || op.Op != "dial" || time.Now().After(deadline) {
+			return resp, err
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func probe(args []string) error {
