@@ -91,6 +91,10 @@ func (a *app) runConvert(cmd *cobra.Command, o convertOptions, services []string
 	for _, w := range res.Warnings {
 		fmt.Fprintln(a.Err, level+w.String())
 	}
+	// Moved values lose nothing: told about, never an error of --strict.
+	for _, n := range res.Notices {
+		fmt.Fprintln(a.Err, "warning: "+n.String())
+	}
 	if o.strict && len(res.Warnings) > 0 {
 		fmt.Fprintln(a.Err, "berth:", strictError{len(res.Warnings)})
 		return cli.ExitCodeError{Code: cli.ExitFailure}
