@@ -140,8 +140,8 @@ func (c *converter) result() Result {
 
 // converter holds the state of one conversion.
 type converter struct {
-	p     *load.Project
-	opts  Options
+	p       *load.Project
+	opts    Options
 	objs    []Object
 	warns   []Warning
 	notices []Warning

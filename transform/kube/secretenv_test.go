@@ -21,7 +21,7 @@ func TestSecretsStaySecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]string{
-		".env": "ADMIN_TOKEN=tok-interp-9\n",
+		".env":    "ADMIN_TOKEN=tok-interp-9\n",
 		"app.env": "LOG_LEVEL=debug\nAPI_KEY=key-from-file-7\n",
 		"compose.yaml": `services:
   app:
