@@ -70,6 +70,8 @@ type Result struct {
 	// still know about (secret-looking values moved into a Secret); they
 	// are not warnings for --strict.
 	Notices []Warning
+	// Project is the project's name as a label value (the part-of label).
+	Project string
 }
 
 // Convert maps p onto Kubernetes objects. p should be loaded with
@@ -135,7 +137,7 @@ func (c *converter) result() Result {
 			cmp.Compare(a.Pos.Column, b.Pos.Column), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Msg, b.Msg))
 	})
 	warns = slices.Compact(warns)
-	return Result{Objects: objs, Warnings: warns, Notices: slices.Clone(c.notices)}
+	return Result{Objects: objs, Warnings: warns, Notices: slices.Clone(c.notices), Project: c.projectLabel()}
 }
 
 // converter holds the state of one conversion.
