@@ -157,6 +157,8 @@ type converter struct {
 	usedConfigs map[string]bool // top-level configs some service mounts
 	usedSecrets map[string]bool
 	renamed     map[string]bool // top-level paths already reported as renamed
+
+	secretValues []projectSecret // see projectSecrets; nil until asked
 }
 
 func newConverter(p *load.Project, opts Options) *converter {

@@ -95,6 +95,41 @@ func (c *converter) notice(key string, path string, format string, args ...any) 
 	c.warns = c.warns[:before]
 }
 
+// projectSecret is a secret-looking value of some service's environment.
+type projectSecret struct{ name, value string }
+
+// projectSecrets are the secret-looking environment values of all the
+// services (long enough to be looked for, and not a file path: a path
+// says where a secret is, it is not one). A value of another variable
+// that holds one of them (DATABASE_URL=mysql://root:PASSWORD@db) is a
+// secret too.
+func (c *converter) projectSecrets() []projectSecret {
+	if c.secretValues != nil {
+		return c.secretValues
+	}
+	c.secretValues = []projectSecret{}
+	for _, svc := range slices.Sorted(maps.Keys(c.p.Services)) {
+		env := c.p.Services[svc].Environment
+		for _, k := range slices.Sorted(maps.Keys(env)) {
+			if v := env[k]; v != nil && sensitive.Name(k) && secretWorthy(*v) {
+				c.secretValues = append(c.secretValues, projectSecret{k, *v})
+			}
+		}
+	}
+	return c.secretValues
+}
+
+func secretWorthy(v string) bool {
+	return len(v) >= minSecretLen && !strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "./")
+}
+
+// holdsSecret reports whether v holds a secret value of the project: a URL
+// with the password in it, or a user name that is also the password (which
+// would show the password as plainly). Moving such a value loses nothing.
+func (c *converter) holdsSecret(v string) bool {
+	return slices.ContainsFunc(c.projectSecrets(), func(s projectSecret) bool { return strings.Contains(v, s.value) })
+}
+
 // minSecretLen is the shortest value looked for in a command: a shorter
 // one ("1", "yes") turns up in arguments by chance.
 const minSecretLen = 4
@@ -127,7 +162,13 @@ func (b *podBuilder) commandSecrets() {
 			seen[k] = true
 		}
 	}
-	known = slices.DeleteFunc(known, func(s secret) bool { return len(s.value) < minSecretLen })
+	for _, s := range b.c.projectSecrets() { // another service's, as in a URL
+		if !seen[s.name] {
+			known = append(known, secret{s.name, s.value})
+			seen[s.name] = true
+		}
+	}
+	known = slices.DeleteFunc(known, func(s secret) bool { return !secretWorthy(s.value) })
 	// The longest first: a value that holds another is replaced whole.
 	slices.SortStableFunc(known, func(a, b secret) int { return cmp.Compare(len(b.value), len(a.value)) })
 
@@ -235,6 +276,51 @@ func (b *podBuilder) commandSecrets() {
 	}
 	rewrite("entrypoint", b.s.Entrypoint, &b.ctr.Command)
 	rewrite("command", b.s.Command, &b.ctr.Args)
+
+	// The kubelet expands only plain variables in an exec probe, not one
+	// from a Secret; a probe run by sh -c reads it from the shell instead.
+	var probeNames []string
+	for _, probe := range []*corev1.Probe{b.ctr.LivenessProbe, b.ctr.ReadinessProbe, b.ctr.StartupProbe} {
+		if probe == nil || probe.Exec == nil || len(probe.Exec.Command) != 3 || probe.Exec.Command[0] != "sh" || probe.Exec.Command[1] != "-c" {
+			continue
+		}
+		script := probe.Exec.Command[2]
+		for _, s := range known {
+			if strings.Contains(script, escapeDollar(s.value)) {
+				name := refer(s.name, s.value)
+				script = shellExpand(script, escapeDollar(s.value), name)
+				probeNames = append(probeNames, name)
+			}
+		}
+		if script != probe.Exec.Command[2] {
+			probe.Exec = &corev1.ExecAction{Command: []string{"sh", "-c", script}}
+		}
+	}
+	if len(probeNames) > 0 {
+		slices.Sort(probeNames)
+		b.c.warn("healthcheck (secret)", svcPath(b.s.Name, "healthcheck", "test"),
+			"secret value read from the shell variable of Secret %s, not written here: %s", b.secretName(), strings.Join(slices.Compact(probeNames), ", "))
+	}
+}
+
+// shellExpand replaces value in a sh -c script with the expansion of
+// variable name, closing and reopening a single-quoted string around it.
+func shellExpand(script, value, name string) string {
+	var sb strings.Builder
+	parts := strings.Split(script, value)
+	quoted := false
+	for i, part := range parts {
+		if i > 0 {
+			if quoted {
+				sb.WriteString(`'"${` + name + `}"'`)
+			} else {
+				sb.WriteString(`"${` + name + `}"`)
+			}
+		}
+		sb.WriteString(part)
+		quoted = quoted != (strings.Count(part, "'")%2 == 1)
+	}
+	return sb.String()
 }
 
 // secretOption reports whether an option names a secret: its last word

@@ -31,6 +31,12 @@ func TestSecretsStaySecret(t *testing.T) {
       DB_HOST: db
       DB_PASSWORD: pw-env-3
     command: ["serve", "--admin-token=${ADMIN_TOKEN}", "--requirepass", "pw-flag-5", "--key-file", "/run/k", "--default-authentication-plugin=plain"]
+    healthcheck:
+      test: ["CMD-SHELL", "check -p pw-env-3 && echo 'as pw-env-3'"]
+  worker:
+    image: example/worker:1.2
+    environment:
+      DATABASE_URL: postgres://app:pw-env-3@db/app
 `,
 	}
 	for name, text := range files {
@@ -48,6 +54,9 @@ func TestSecretsStaySecret(t *testing.T) {
 	var dep *appsv1.Deployment
 	var secret *corev1.Secret
 	for _, o := range res.Objects {
+		if o.Service != "app" {
+			continue
+		}
 		b, err := kube.Marshal(o)
 		if err != nil {
 			t.Fatal(err)
@@ -100,6 +109,26 @@ func TestSecretsStaySecret(t *testing.T) {
 	}
 	if !fromSecret {
 		t.Errorf("envFrom does not load Secret app-env (API_KEY of app.env): %+v", ctr.EnvFrom)
+	}
+
+	wantProbe := `check -p "${DB_PASSWORD}" && echo 'as '"${DB_PASSWORD}"''`
+	if p := ctr.LivenessProbe; p == nil || p.Exec == nil || p.Exec.Command[2] != wantProbe {
+		t.Errorf("liveness probe = %+v, want sh -c %s", p, wantProbe)
+	}
+	var workerSecret bool
+	for _, o := range res.Objects {
+		if o.Service != "worker" {
+			continue
+		}
+		b, _ := kube.Marshal(o)
+		if s, ok := o.Obj.(*corev1.Secret); ok {
+			workerSecret = string(s.Data["DATABASE_URL"]) == "postgres://app:pw-env-3@db/app"
+		} else if strings.Contains(string(b), "pw-env-3") {
+			t.Errorf("%s %s holds a password of another service:\n%s", o.Kind, o.Name, b)
+		}
+	}
+	if !workerSecret {
+		t.Error("DATABASE_URL, which holds app's DB_PASSWORD, is not in Secret worker-env")
 	}
 
 	text := warningText(res.Warnings) + warningText(res.Notices)

@@ -195,7 +195,7 @@ func (b *podBuilder) environment(p string) {
 				"not converted: %s has no value in the compose files (Docker Compose takes it from the shell at run time); add its value", k)
 			continue
 		}
-		if sensitive.Name(k) {
+		if sensitive.Name(k) || b.c.holdsSecret(*v) {
 			b.ctr.Env = append(b.ctr.Env, b.secretEnvVar(k, *v))
 			continue
 		}
