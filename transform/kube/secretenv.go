@@ -145,32 +145,31 @@ var secretFlag = regexp.MustCompile(`^--?([A-Za-z0-9][A-Za-z0-9_.-]*)(?:=(.*))?$
 // expands from a variable that refers to the Secret. The value still shows
 // in the process list of the node, so each such command is warned about.
 func (b *podBuilder) commandSecrets() {
-	type secret struct{ name, value string }
-	var known []secret
+	var known []projectSecret
 	seen := map[string]bool{}
 	for _, m := range []map[string]string{b.secretEnv.env, b.secretEnv.file} {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if !seen[k] {
-				known = append(known, secret{k, m[k]})
+				known = append(known, projectSecret{k, m[k]})
 				seen[k] = true
 			}
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(b.c.p.Environment)) {
 		if sensitive.Name(k) && !seen[k] {
-			known = append(known, secret{k, b.c.p.Environment[k]})
+			known = append(known, projectSecret{k, b.c.p.Environment[k]})
 			seen[k] = true
 		}
 	}
 	for _, s := range b.c.projectSecrets() { // another service's, as in a URL
 		if !seen[s.name] {
-			known = append(known, secret{s.name, s.value})
+			known = append(known, s)
 			seen[s.name] = true
 		}
 	}
-	known = slices.DeleteFunc(known, func(s secret) bool { return !secretWorthy(s.value) })
+	known = slices.DeleteFunc(known, func(s projectSecret) bool { return !secretWorthy(s.value) })
 	// The longest first: a value that holds another is replaced whole.
-	slices.SortStableFunc(known, func(a, b secret) int { return cmp.Compare(len(b.value), len(a.value)) })
+	slices.SortStableFunc(known, func(a, b projectSecret) int { return cmp.Compare(len(b.value), len(a.value)) })
 
 	inEnv := map[string]bool{}
 	for _, ev := range b.ctr.Env {
@@ -258,7 +257,7 @@ func (b *podBuilder) commandSecrets() {
 				continue
 			}
 			if i+1 < len(raw) && plainValue(raw[i+1]) && !strings.HasPrefix(raw[i+1], "-") &&
-				!slices.ContainsFunc(known, func(s secret) bool { return strings.Contains(raw[i+1], s.value) }) {
+				!slices.ContainsFunc(known, func(s projectSecret) bool { return strings.Contains(raw[i+1], s.value) }) {
 				name := refer(envName(m[1]), raw[i+1])
 				names = append(names, name)
 				i++ // the value is an argument of its own
