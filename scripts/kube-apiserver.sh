@@ -139,7 +139,12 @@ stop() {
   local dir=$1 name
   for name in kube-apiserver etcd; do
     if [ -f "$dir/$name.pid" ]; then
-      kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
+      local pid i
+      pid=$(cat "$dir/$name.pid")
+      kill "$pid" 2>/dev/null || true
+      # kube-apiserver drains for a while after SIGTERM; wait, then insist.
+      for i in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+      kill -9 "$pid" 2>/dev/null || true
       rm -f "$dir/$name.pid"
     fi
   done
