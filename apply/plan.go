@@ -7,13 +7,14 @@ package apply
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/berth-compose/berth/internal/sensitive"
 )
 
 // FormatVersion is the version of the plan's JSON form. It changes only on a
@@ -431,11 +432,10 @@ func wireActions(a Action) []string {
 	}
 }
 
-var sensitiveName = regexp.MustCompile(`(?i)(PASS|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH|CERT)`)
-
 // Sensitive reports whether a variable or field name looks like it holds a
-// secret.
-func Sensitive(name string) bool { return sensitiveName.MatchString(name) }
+// secret: berth's one rule, which convert follows too (values it masks here
+// never go into a Deployment).
+func Sensitive(name string) bool { return sensitive.Name(name) }
 
 // Masked is what a secret value is replaced with.
 const Masked = "(sensitive)"

@@ -18,8 +18,14 @@ echo "$version" >"$at/list"
 printf '{"Version":"%s","Time":"%s"}\n' "$version" "$(TZ=UTC git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ)" >"$at/$version.info"
 git show HEAD:go.mod >"$at/$version.mod"
 # A module zip holds the module's files under module@version/ (git archive
-# leaves out what is not committed, as a published tag would).
-git archive --format=zip --prefix="$module@$version/" -o "$at/$version.zip" HEAD
+# leaves out what is not committed, as a published tag would). Like the
+# proxy's zips, it leaves out folders that are modules of their own (the
+# go command refuses a zip with a go.mod below the root): .ci/kube.
+nested=()
+while read -r mod; do
+  [ "$mod" = go.mod ] || nested+=(":(exclude)$(dirname "$mod")")
+done < <(git ls-tree -r --name-only HEAD | grep -E '(^|/)go\.mod$')
+git archive --format=zip --prefix="$module@$version/" -o "$at/$version.zip" HEAD -- . "${nested[@]}"
 
 export GOPATH="$work/gopath" GOMODCACHE="$work/gopath/pkg/mod" GOBIN="$work/bin"
 # Modules this machine has already downloaded are served from its module

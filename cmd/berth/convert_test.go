@@ -71,4 +71,42 @@ func TestConvert(t *testing.T) {
 	if r = runBerth(t, dir, env, "convert", "--to", "kubernetes", "--namespace", "Shop_1"); r.code != 2 || !strings.Contains(r.stderr, `namespace "Shop_1"`) {
 		t.Errorf("--namespace Shop_1: exit %d, stderr %q; want exit 2 naming it", r.code, r.stderr)
 	}
+
+	chart := filepath.Join(dir, "chart") + string(filepath.Separator)
+	r = runBerth(t, dir, env, "-p", "demo", "convert", "--to", "helm", "-o", chart)
+	if r.code != 0 {
+		t.Fatalf("--to helm -o DIR/: exit %d\n%s", r.code, r.stderr)
+	}
+	for _, f := range []string{"Chart.yaml", "values.yaml", "templates/deployment-web.yaml", "templates/service-web.yaml"} {
+		if _, err := os.Stat(filepath.Join(chart, f)); err != nil {
+			t.Errorf("--to helm: %v", err)
+		}
+	}
+	if r = runBerth(t, dir, env, "convert", "--to", "helm"); r.code != 2 || !strings.Contains(r.stderr, "-o DIR/") {
+		t.Errorf("--to helm without -o: exit %d, stderr %q; want exit 2 asking for -o DIR/", r.code, r.stderr)
+	}
+}
+
+// TestConvertSecretNotice: convert names the variables it moved into a
+// Secret, never their values, and --strict does not fail on them.
+func TestConvertSecretNotice(t *testing.T) {
+	dir := t.TempDir()
+	compose := "services:\n  db:\n    image: postgres:17\n    environment:\n      POSTGRES_PASSWORD: hunter2-value\n"
+	if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(compose), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"HOME=/nonexistent", "PATH=/usr/bin:/bin"}
+	r := runBerth(t, dir, env, "-p", "demo", "convert", "--to", "kubernetes", "--strict")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	if want := "warning: services.db.environment (compose.yaml:4:5): moved to Secret db-env (secretKeyRef), not the Deployment: POSTGRES_PASSWORD"; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+	}
+	if strings.Contains(r.stderr, "hunter2") {
+		t.Errorf("stderr shows the value:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "kind: Secret") || strings.Contains(r.stdout, "hunter2-value") {
+		t.Errorf("want the value in a Secret (base64), not in plain text:\n%s", r.stdout)
+	}
 }

@@ -48,7 +48,7 @@ func TestGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			golden(t, dir, filepath.Join(dir, "kubernetes.golden.yaml"), string(stream))
-			golden(t, dir, filepath.Join(dir, "kubernetes.warnings.golden.txt"), warningText(res.Warnings))
+			golden(t, dir, filepath.Join(dir, "kubernetes.warnings.golden.txt"), warningText(append(res.Warnings, res.Notices...)))
 		})
 	}
 }

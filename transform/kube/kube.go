@@ -44,6 +44,9 @@ type Object struct {
 	Kind string // Deployment, Service, ...
 	Name string
 	Obj  runtime.Object // a pointer to its k8s.io/api type
+	// Service is the compose service a workload, its Service or its
+	// Secret of environment values comes from; empty for the rest.
+	Service string
 }
 
 // Warning is a compose key (or part of one) that was not carried over, or
@@ -63,6 +66,12 @@ func (w Warning) String() string {
 type Result struct {
 	Objects  []Object  // sorted: kind order, then name
 	Warnings []Warning // sorted by file position, then path
+	// Notices are changes made without losing anything that the user must
+	// still know about (secret-looking values moved into a Secret); they
+	// are not warnings for --strict.
+	Notices []Warning
+	// Project is the project's name as a label value (the part-of label).
+	Project string
 }
 
 // Convert maps p onto Kubernetes objects. p should be loaded with
@@ -128,15 +137,16 @@ func (c *converter) result() Result {
 			cmp.Compare(a.Pos.Column, b.Pos.Column), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Msg, b.Msg))
 	})
 	warns = slices.Compact(warns)
-	return Result{Objects: objs, Warnings: warns}
+	return Result{Objects: objs, Warnings: warns, Notices: slices.Clone(c.notices), Project: c.projectLabel()}
 }
 
 // converter holds the state of one conversion.
 type converter struct {
-	p     *load.Project
-	opts  Options
-	objs  []Object
-	warns []Warning
+	p       *load.Project
+	opts    Options
+	objs    []Object
+	warns   []Warning
+	notices []Warning
 
 	names   map[string]string // compose service -> Kubernetes name
 	taken   map[string]string // Kubernetes name -> compose service
@@ -147,6 +157,8 @@ type converter struct {
 	usedConfigs map[string]bool // top-level configs some service mounts
 	usedSecrets map[string]bool
 	renamed     map[string]bool // top-level paths already reported as renamed
+
+	secretValues []projectSecret // see projectSecrets; nil until asked
 }
 
 func newConverter(p *load.Project, opts Options) *converter {
@@ -164,6 +176,11 @@ func newConverter(p *load.Project, opts Options) *converter {
 
 func (c *converter) add(kind, name string, obj runtime.Object) {
 	c.objs = append(c.objs, Object{Kind: kind, Name: name, Obj: obj})
+}
+
+// addFor adds an object that belongs to the compose service service.
+func (c *converter) addFor(service, kind, name string, obj runtime.Object) {
+	c.objs = append(c.objs, Object{Kind: kind, Name: name, Obj: obj, Service: service})
 }
 
 // warn records a warning about the model path built from segs; key names

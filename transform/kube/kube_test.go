@@ -253,23 +253,8 @@ func validate(kind string, obj any) field.ErrorList {
 // corpusDir finds the shared corpus (see internal/corpustest).
 func corpusDir(t testing.TB) string { return corpustest.Dir(t) }
 
-// loadable are the corpus files that load (plex needs a variable the
-// corpus does not set; see the corpus README).
-func corpusFiles(t testing.TB) []string {
-	root := corpusDir(t)
-	files, err := filepath.Glob(filepath.Join(root, "awesome", "*", "*.y*ml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, f := range files {
-		if filepath.Base(filepath.Dir(f)) == "plex" {
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
+// corpusFiles are the corpus files that load (see internal/corpustest).
+func corpusFiles(t testing.TB) []string { return corpustest.Loadable(t) }
 
 // TestCorpus converts every loadable corpus file: no error, every object
 // passes checkObjects, and the output is the same on a second run. It logs

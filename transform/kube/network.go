@@ -198,7 +198,7 @@ func (c *converter) kubeService(b *podBuilder) {
 		}
 	}
 	spec.Ports = slices.Clone(spec.Ports)
-	c.add("Service", b.name, &corev1.Service{
+	c.addFor(b.s.Name, "Service", b.name, &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: metav1.ObjectMeta{Name: b.name, Labels: b.selector()},
 		Spec:       spec,

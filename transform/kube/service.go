@@ -17,6 +17,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/berth-compose/berth/internal/sensitive"
 )
 
 // Labels berth writes. The selector pair identifies a service's pods.
@@ -44,6 +46,7 @@ type podBuilder struct {
 	kind     string
 	replicas int32
 
+	secretEnv      secretEnv
 	ctr            corev1.Container
 	pod            corev1.PodSpec
 	podAnnotations map[string]string
@@ -87,6 +90,7 @@ func (c *converter) service(s types.ServiceConfig) {
 		b.ctr.Image = defaultImage(c.p.Name, s.Name)
 	}
 	b.kompose()
+	b.commandSecrets()
 	c.emit(b)
 }
 
@@ -189,6 +193,10 @@ func (b *podBuilder) environment(p string) {
 		if v == nil {
 			b.c.warn("environment", svcPath(b.s.Name, "environment", k),
 				"not converted: %s has no value in the compose files (Docker Compose takes it from the shell at run time); add its value", k)
+			continue
+		}
+		if sensitive.Name(k) || b.c.holdsSecret(*v) {
+			b.ctr.Env = append(b.ctr.Env, b.secretEnvVar(k, *v))
 			continue
 		}
 		b.ctr.Env = append(b.ctr.Env, corev1.EnvVar{Name: k, Value: escapeDollar(*v)})
@@ -840,6 +848,7 @@ func (b *podBuilder) selector() map[string]string {
 
 // emit writes the workload (and its Service and Ingress) of b.
 func (c *converter) emit(b *podBuilder) {
+	c.emitSecretEnv(b)
 	b.pod.Containers = []corev1.Container{b.ctr}
 	sel := b.selector()
 	podLabels := maps.Clone(sel)
@@ -852,7 +861,7 @@ func (c *converter) emit(b *podBuilder) {
 	replicas := b.replicas
 	switch b.kind {
 	case kindStatefulSet:
-		c.add(b.kind, b.name, &appsv1.StatefulSet{
+		c.addFor(b.s.Name, b.kind, b.name, &appsv1.StatefulSet{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: b.kind},
 			ObjectMeta: meta,
 			Spec: appsv1.StatefulSetSpec{
@@ -864,7 +873,7 @@ func (c *converter) emit(b *podBuilder) {
 			},
 		})
 	case kindDaemonSet:
-		c.add(b.kind, b.name, &appsv1.DaemonSet{
+		c.addFor(b.s.Name, b.kind, b.name, &appsv1.DaemonSet{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: b.kind},
 			ObjectMeta: meta,
 			Spec:       appsv1.DaemonSetSpec{Selector: &metav1.LabelSelector{MatchLabels: sel}, Template: tmpl},
@@ -876,7 +885,7 @@ func (c *converter) emit(b *podBuilder) {
 			b.backoff = &zero
 		}
 		tmpl.Spec.RestartPolicy = b.jobRestart
-		c.add(b.kind, b.name, &batchv1.Job{
+		c.addFor(b.s.Name, b.kind, b.name, &batchv1.Job{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: b.kind},
 			ObjectMeta: meta,
 			Spec:       batchv1.JobSpec{BackoffLimit: b.backoff, Template: tmpl},
@@ -888,7 +897,7 @@ func (c *converter) emit(b *podBuilder) {
 			// the old one holds it: replace instead of rolling.
 			strategy.Type = appsv1.RecreateDeploymentStrategyType
 		}
-		c.add(kindDeployment, b.name, &appsv1.Deployment{
+		c.addFor(b.s.Name, kindDeployment, b.name, &appsv1.Deployment{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: kindDeployment},
 			ObjectMeta: meta,
 			Spec: appsv1.DeploymentSpec{

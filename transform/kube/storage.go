@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/berth-compose/berth/internal/sensitive"
 )
 
 // volumeUse maps a named volume to the services that mount it.
@@ -249,6 +251,7 @@ func (b *podBuilder) secrets(string) {
 // environment entries still win: Kubernetes lets env override envFrom.
 func (b *podBuilder) envFile(string) {
 	data := map[string]string{}
+	all := map[string]string{} // data and the secret-looking values, for ${VAR} in later files
 	for i, f := range b.s.EnvFiles {
 		fp := svcPath(b.s.Name, "env_file", i)
 		if _, err := os.Stat(f.Path); errors.Is(err, fs.ErrNotExist) {
@@ -257,7 +260,7 @@ func (b *podBuilder) envFile(string) {
 			}
 			continue
 		}
-		vars, err := b.c.readEnvFile(f, data)
+		vars, err := b.c.readEnvFile(f, all)
 		if err != nil {
 			rel := b.c.relPath(f.Path)
 			b.c.warn("env_file", fp, "not converted: %s: %s", rel, strings.ReplaceAll(err.Error(), f.Path, rel))
@@ -266,6 +269,12 @@ func (b *podBuilder) envFile(string) {
 		for _, k := range slices.Sorted(maps.Keys(vars)) {
 			if len(validation.IsConfigMapKey(k)) > 0 {
 				b.c.warn("env_file", fp, "variable %q not converted: not a valid ConfigMap key", k)
+				continue
+			}
+			all[k] = vars[k]
+			if sensitive.Name(k) {
+				b.secretEnv.fromFile(k, vars[k], fp)
+				delete(data, k) // a later file's secret replaces an earlier plain value
 				continue
 			}
 			data[k] = vars[k]
