@@ -18,7 +18,7 @@ func TestEveryCommandInOneProgram(t *testing.T) {
 		{"rules", "rules"},
 		{"fmt", "fmt"},
 		{"graph", "graph"},
-		{"convert", "convert --to kubernetes [flags] [SERVICE...]"},
+		{"convert", "convert --to kubernetes|helm [flags] [SERVICE...]"},
 		{"plan", "plan [flags] [SERVICE...]"},
 		{"apply", "apply [flags] [PLAN_FILE | SERVICE...]"},
 		{"down", "down [flags]"},
