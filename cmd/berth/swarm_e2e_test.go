@@ -130,11 +130,11 @@ configs:
 		Steps  []struct {
 			Action  string `json:"action"`
 			Service string `json:"service"`
-			Reasons []struct{ Field, Old, New string }
+			Reasons []struct{ Path, Old, New string }
 		} `json:"steps"`
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &plan); err != nil || plan.Target != "swarm" || len(plan.Steps) != 1 ||
-		plan.Steps[0].Action != "update-service" || plan.Steps[0].Reasons[0].Field != "services.web.environment.GREETING" {
+		plan.Steps[0].Action != "update-service" || plan.Steps[0].Reasons[0].Path != "services.web.environment.GREETING" {
 		t.Fatalf("plan --format json: %v %+v\n%s%s", err, plan, r.stdout, r.stderr)
 	}
 	if r = berth("apply", "second.json", "--progress", "quiet"); r.code != 0 {
