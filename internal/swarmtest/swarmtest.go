@@ -1,5 +1,6 @@
-// Package swarmtest gives end-to-end tests a single-node swarm on the
-// engine they use and an image to run on it, and undoes both: a swarm it
+// Package swarmtest gives end-to-end tests a single-node swarm (or, with a
+// second engine, a two-node one) on the engine they use and an image to
+// run on it, and undoes both: a swarm it
 // initialised is left again (with the docker_gwbridge network swarm init
 // made), the image is removed. The engine is shared with other tests, so a
 // swarm that was active already is used as it is and left alone, and test
@@ -36,17 +37,90 @@ const Image = "berth-swarm-app:test"
 
 // Env is a swarm set up for a test process.
 type Env struct {
-	Engine      *apply.Engine
-	lock        *os.File
-	initialized bool // swarm init ran here: leave at the end
-	gwbridge    bool // and it made docker_gwbridge
-	builtImage  bool
+	Engine *apply.Engine
+	// Worker is the second node's engine, and Image the name both nodes
+	// pull, with SetupTwoNodes.
+	Worker       *apply.Engine
+	Image        string
+	workerNodeID string
+	lock         *os.File
+	initialized  bool // swarm init ran here: leave at the end
+	gwbridge     bool // and it made docker_gwbridge
+	builtImage   bool
+	pushedImage  string // REGISTRY/NAME:TAG tagged and pushed here
 }
 
 // Setup waits for its turn, connects, makes the engine a swarm manager if
 // it is part of no swarm, and builds Image from repoRoot/testdata/e2e/app.
 // On error the returned Env (possibly nil) still needs Teardown.
 func Setup(ctx context.Context, repoRoot string) (*Env, error) {
+	e, err := setup(ctx, repoRoot, "127.0.0.1")
+	if err != nil {
+		return e, err
+	}
+	e.Image = Image
+	return e, nil
+}
+
+// TwoNodes names the second engine and the registry a two-node test uses:
+// scripts/swarm-worker.sh starts both and prints these.
+type TwoNodes struct {
+	Worker      string // the worker engine's DOCKER_HOST
+	ManagerAddr string // the address the worker reaches this engine at
+	Registry    string // host:port of a registry both engines pull from
+}
+
+// SetupTwoNodes is Setup for a swarm of two: this engine initialises the
+// swarm advertising n.ManagerAddr, the worker joins it, and the test image
+// is pushed to n.Registry as Env.Image, so that both nodes pull it. The
+// engine must be in no swarm: one that is active already advertises an
+// address of its own choosing.
+func SetupTwoNodes(ctx context.Context, repoRoot string, n TwoNodes) (*Env, error) {
+	e, err := setup(ctx, repoRoot, n.ManagerAddr)
+	if err != nil {
+		return e, err
+	}
+	if !e.initialized {
+		return e, fmt.Errorf("the two-node test needs an engine in no swarm (it initialises one advertising %s): run \"docker swarm leave --force\" first", n.ManagerAddr)
+	}
+	w, err := apply.ConnectEngine(ctx, apply.ConnectOptions{Env: []string{"DOCKER_HOST=" + n.Worker}})
+	if err != nil {
+		return e, fmt.Errorf("the worker engine %s is unreachable: %w", n.Worker, err)
+	}
+	e.Worker = w
+	sw, err := e.Engine.SwarmInspect(ctx)
+	if err != nil {
+		return e, fmt.Errorf("reading the swarm's join token: %w", err)
+	}
+	if err := w.SwarmJoin(ctx, swarm.JoinRequest{ListenAddr: "0.0.0.0:2377", RemoteAddrs: []string{n.ManagerAddr + ":2377"}, JoinToken: sw.JoinTokens.Worker}); err != nil {
+		return e, fmt.Errorf("joining the worker %s to the swarm: %w", n.Worker, err)
+	}
+	winfo, err := w.Info(ctx)
+	if err != nil {
+		return e, fmt.Errorf("reading the worker's node ID: %w", err)
+	}
+	e.workerNodeID = winfo.Swarm.NodeID
+	// The manager sees the new node Ready a moment after the join.
+	for {
+		node, _, err := e.Engine.NodeInspectWithRaw(ctx, e.workerNodeID)
+		if err == nil && node.Status.State == swarm.NodeStateReady {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return e, fmt.Errorf("the worker did not become a ready node: %w", ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	e.Image = n.Registry + "/berth-swarm-app:test"
+	if err := e.Engine.ImageTag(ctx, Image, e.Image); err != nil {
+		return e, fmt.Errorf("tagging %s: %w", e.Image, err)
+	}
+	e.pushedImage = e.Image
+	return e, push(ctx, e.Engine, e.Image)
+}
+
+func setup(ctx context.Context, repoRoot, advertise string) (*Env, error) {
 	e := &Env{}
 	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "berth-swarm-e2e.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -68,7 +142,7 @@ func Setup(ctx context.Context, repoRoot string) (*Env, error) {
 	if info.Swarm.LocalNodeState == swarm.LocalNodeStateInactive {
 		_, err := d.NetworkInspect(ctx, "docker_gwbridge", network.InspectOptions{})
 		e.gwbridge = errdefs.IsNotFound(err)
-		if _, err := d.SwarmInit(ctx, swarm.InitRequest{ListenAddr: "127.0.0.1:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
+		if _, err := d.SwarmInit(ctx, swarm.InitRequest{ListenAddr: advertise + ":2377", AdvertiseAddr: advertise}); err != nil {
 			return e, fmt.Errorf("docker swarm init: %w", err)
 		}
 		e.initialized = true
@@ -79,6 +153,36 @@ func Setup(ctx context.Context, repoRoot string) (*Env, error) {
 	return e, buildImage(ctx, d, repoRoot)
 }
 
+// push pushes ref to its registry, which needs no credentials.
+func push(ctx context.Context, d *apply.Engine, ref string) error {
+	// An empty auth is still required by the API: base64 of "{}".
+	rc, err := d.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: "e30="})
+	if err != nil {
+		return fmt.Errorf("pushing %s: %w", ref, err)
+	}
+	defer rc.Close()
+	return streamError(rc, "docker push "+ref)
+}
+
+// streamError reads a JSON message stream of the Engine API to its end and
+// returns the first error it carries.
+func streamError(r io.Reader, what string) error {
+	dec := json.NewDecoder(r)
+	for {
+		var msg struct {
+			Error string `json:"error"`
+		}
+		if err := dec.Decode(&msg); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if msg.Error != "" {
+			return fmt.Errorf("%s: %s", what, msg.Error)
+		}
+	}
+}
+
 // Teardown removes the image, leaves a swarm Setup initialised and lets the
 // next test process have its turn.
 func (e *Env) Teardown(ctx context.Context) error {
@@ -86,7 +190,28 @@ func (e *Env) Teardown(ctx context.Context) error {
 		return nil
 	}
 	var errs []error
+	if e.Worker != nil {
+		if e.workerNodeID != "" {
+			if err := e.Worker.SwarmLeave(ctx, true); err != nil {
+				errs = append(errs, fmt.Errorf("the worker leaving the swarm: %w", err))
+			}
+			if err := e.Engine.NodeRemove(ctx, e.workerNodeID, swarm.NodeRemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("removing the worker node: %w", err))
+			}
+			if e.Image != "" {
+				if _, err := e.Worker.ImageRemove(ctx, e.Image, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil && !errdefs.IsNotFound(err) {
+					errs = append(errs, fmt.Errorf("removing %s from the worker: %w", e.Image, err))
+				}
+			}
+		}
+		e.Worker.Close()
+	}
 	if e.Engine != nil {
+		if e.pushedImage != "" {
+			if _, err := e.Engine.ImageRemove(ctx, e.pushedImage, image.RemoveOptions{Force: true}); err != nil && !errdefs.IsNotFound(err) {
+				errs = append(errs, fmt.Errorf("removing %s: %w", e.pushedImage, err))
+			}
+		}
 		if e.builtImage {
 			if _, err := e.Engine.ImageRemove(ctx, Image, image.RemoveOptions{Force: true, PruneChildren: true}); err != nil && !errdefs.IsNotFound(err) {
 				errs = append(errs, fmt.Errorf("removing %s: %w", Image, err))
@@ -152,18 +277,5 @@ func buildImage(ctx context.Context, d *apply.Engine, repoRoot string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if msg.Error != "" {
-			return fmt.Errorf("docker build: %s", msg.Error)
-		}
-	}
+	return streamError(resp.Body, "docker build")
 }
