@@ -245,28 +245,37 @@ func (e *Engine) ImagePull(ctx context.Context, ref string, o image.PullOptions)
 	}
 	anonymous := o.RegistryAuth == ""
 	if anonymous {
-		ac, err := e.config.GetAuthConfig(key)
-		if err != nil {
-			return nil, fmt.Errorf("reading the credentials for %s: %w", loginName(key), err)
+		if o.RegistryAuth, err = e.RegistryAuth(ref); err != nil {
+			return nil, err
 		}
-		anonymous = ac.Username == "" && ac.Password == "" && ac.Auth == "" && ac.IdentityToken == "" && ac.RegistryToken == ""
-		if !anonymous {
-			if o.RegistryAuth, err = registry.EncodeAuthConfig(registry.AuthConfig{
-				Username: ac.Username, Password: ac.Password, Auth: ac.Auth, ServerAddress: ac.ServerAddress,
-				IdentityToken: ac.IdentityToken, RegistryToken: ac.RegistryToken,
-			}); err != nil {
-				return nil, err
-			}
-		}
+		anonymous = o.RegistryAuth == ""
 	}
 	rc, err := e.Client.ImagePull(ctx, ref, o)
 	if err != nil {
 		return nil, loginRequired(ctx, anonymous, ref, key, err)
 	}
-	if !anonymous {
-		return rc, nil
-	}
 	return rc, nil
+}
+
+// RegistryAuth is the credential the Docker config holds for ref's
+// registry, encoded as the Engine API takes it (X-Registry-Auth), or ""
+// when it holds none.
+func (e *Engine) RegistryAuth(ref string) (string, error) {
+	key, err := registryKey(ref)
+	if err != nil {
+		return "", err
+	}
+	ac, err := e.config.GetAuthConfig(key)
+	if err != nil {
+		return "", fmt.Errorf("reading the credentials for %s: %w", loginName(key), err)
+	}
+	if ac.Username == "" && ac.Password == "" && ac.Auth == "" && ac.IdentityToken == "" && ac.RegistryToken == "" {
+		return "", nil
+	}
+	return registry.EncodeAuthConfig(registry.AuthConfig{
+		Username: ac.Username, Password: ac.Password, Auth: ac.Auth, ServerAddress: ac.ServerAddress,
+		IdentityToken: ac.IdentityToken, RegistryToken: ac.RegistryToken,
+	})
 }
 
 // ImageBuild builds with every credential the Docker config holds, as

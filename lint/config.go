@@ -26,11 +26,13 @@ var ConfigNames = []string{".berth.yaml", ".berth.yml"}
 //	fail-on: warning      # error (default), warning or info
 //	policies:             # CUE files, relative to this file
 //	  - policies/images.cue
+//	target: swarm         # plan, apply, down and ps default to --swarm
 type FileConfig struct {
 	Path     string   // the file read
 	Config   Config   // rule severities and switches
 	FailOn   Severity // 0 when not set
 	Policies []string // absolute paths
+	Target   string   // "containers" or "swarm"; "" when not set
 }
 
 // FindConfig looks for a configuration file in dir and its parents, up to
@@ -95,7 +97,7 @@ func ParseConfig(path string, src []byte, rs []*Rule) (*FileConfig, error) {
 		probe.Content[0].ShortTag() != "!!null" {
 		n := probe.Content[0]
 		return nil, &load.Error{Pos: load.Position{File: name, Line: n.Line, Column: n.Column},
-			Msg: "the configuration must be a mapping with rules:, fail-on: and policies:"}
+			Msg: "the configuration must be a mapping with rules:, fail-on:, policies: and target:"}
 	}
 	f, err := load.ParseFile(name, src) // positioned syntax errors, duplicate keys
 	if errors.Is(err, load.ErrEmptyFile) {
@@ -113,7 +115,7 @@ func ParseConfig(path string, src []byte, rs []*Rule) (*FileConfig, error) {
 		errs = append(errs, &load.Error{Pos: load.Position{File: name, Line: n.Line, Column: n.Column}, Msg: fmt.Sprintf(format, args...)})
 	}
 	if top.Kind != yaml.MappingNode {
-		bad(top, "the configuration must be a mapping with rules:, fail-on: and policies:")
+		bad(top, "the configuration must be a mapping with rules:, fail-on:, policies: and target:")
 		return nil, errs
 	}
 	byKey := map[string]*Rule{}
@@ -201,8 +203,14 @@ func ParseConfig(path string, src []byte, rs []*Rule) (*FileConfig, error) {
 				}
 				fc.Policies = append(fc.Policies, abs)
 			}
+		case "target":
+			if v.Kind != yaml.ScalarNode || (v.Value != "containers" && v.Value != "swarm") {
+				bad(v, "target: use containers (one engine, the default) or swarm (a Swarm stack, as --swarm)")
+				continue
+			}
+			fc.Target = v.Value
 		default:
-			bad(k, "unknown key %q: the configuration has rules:, fail-on: and policies:", k.Value)
+			bad(k, "unknown key %q: the configuration has rules:, fail-on:, policies: and target:", k.Value)
 		}
 	}
 	if len(errs) > 0 {

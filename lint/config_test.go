@@ -45,7 +45,7 @@ policies:
 
 func TestParseConfigErrors(t *testing.T) {
 	for _, tt := range []struct{ src, want string }{
-		{"rulez: {}\n", `c.yaml:1:1: unknown key "rulez": the configuration has rules:, fail-on: and policies:`},
+		{"rulez: {}\n", `c.yaml:1:1: unknown key "rulez": the configuration has rules:, fail-on:, policies: and target:`},
 		{"rules:\n  BR999: off\n", "c.yaml:2:3: unknown rule \"BR999\": `berth rules` lists the codes and names"},
 		{"rules:\n  BR301: loud\n", `c.yaml:2:10: BR301: unknown setting "loud": use off, on, error, warning or info`},
 		{"rules:\n  BR301: off\n  privileged: on\n", "c.yaml:3:3: rule BR301 privileged is configured twice"},
@@ -53,14 +53,23 @@ func TestParseConfigErrors(t *testing.T) {
 		{"fail-on: critical\n", "c.yaml:1:10: fail-on: use error, warning or info"},
 		{"policies: x.cue\n", "c.yaml:1:11: policies: must be a list of CUE files"},
 		{"policies: [missing.cue]\n", "c.yaml:1:12: policy file missing.cue not found"},
+		{"target: kubernetes\n", "c.yaml:1:9: target: use containers (one engine, the default) or swarm (a Swarm stack, as --swarm)"},
 		{"rules: {\n", "c.yaml:"},
-		{"- a\n", "c.yaml:1:1: the configuration must be a mapping with rules:, fail-on: and policies:"},
+		{"- a\n", "c.yaml:1:1: the configuration must be a mapping with rules:, fail-on:, policies: and target:"},
 		{"fail-on: error\nfail-on: info\n", `c.yaml:2:1: duplicate key "fail-on"`},
-		{"rulez: 1\nfail-on: x\n", "c.yaml:1:1: unknown key \"rulez\": the configuration has rules:, fail-on: and policies:\nc.yaml:2:10: fail-on: use error, warning or info"},
+		{"rulez: 1\nfail-on: x\n", "c.yaml:1:1: unknown key \"rulez\": the configuration has rules:, fail-on:, policies: and target:\nc.yaml:2:10: fail-on: use error, warning or info"},
 	} {
 		_, err := ParseConfig("c.yaml", []byte(tt.src), testRules)
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 			t.Errorf("%q: got %v\nwant %s", tt.src, err, tt.want)
+		}
+	}
+	for src, target := range map[string]string{"target: swarm\n": "swarm", "target: containers\n": "containers", "rules: {}\n": ""} {
+		fc, err := ParseConfig("c.yaml", []byte(src), testRules)
+		if err != nil {
+			t.Errorf("%q: %v", src, err)
+		} else if fc.Target != target {
+			t.Errorf("%q: target %q, want %q", src, fc.Target, target)
 		}
 	}
 	for _, src := range []string{"", "# only a comment\n", "rules:\npolicies:\n"} {

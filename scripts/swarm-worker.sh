@@ -8,14 +8,17 @@
 # BERTH_TEST_REGISTRY gives it) serves one storage folder on 127.0.0.1 both
 # in the host's namespace and in the worker's, so that both engines pull
 # the same image name from a loopback registry, which Docker trusts without
-# TLS.
+# TLS. The registry asks for a login (user berth, password
+# berth-swarm-test), so that a worker can pull only with the credentials
+# berth sends with a service (apply --with-registry-auth).
 #
 #   scripts/swarm-worker.sh start DIR   # prints nothing; writes DIR/env
 #   scripts/swarm-worker.sh stop DIR    # undoes all of start, idempotent
 #
 # DIR/env sets BERTH_TEST_SWARM_WORKER (the worker's DOCKER_HOST),
 # BERTH_TEST_SWARM_MANAGER_ADDR (the host's end of the veth, which the
-# swarm must advertise) and BERTH_TEST_SWARM_REGISTRY (host:port).
+# swarm must advertise), BERTH_TEST_SWARM_REGISTRY (host:port) and
+# BERTH_TEST_SWARM_REGISTRY_AUTH (user:password).
 #
 # Needs root, iproute2, nsenter and unshare (util-linux), dockerd.
 # nsenter --net, not `ip netns exec`: the latter remounts /sys in a mount
@@ -47,7 +50,7 @@ stop() {
   # What the worker's engine left mounted (container layers, network
   # namespaces) goes before its folder does.
   if [ -d "$dir" ]; then
-    grep -F " $dir/" /proc/mounts | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+    { grep -F " $dir/" /proc/mounts || true; } | cut -d' ' -f2 | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   fi
   if ip netns list 2>/dev/null | grep -qw "^$ns"; then ip netns delete "$ns"; fi
   if ip link show "$host_if" >/dev/null 2>&1; then ip link delete "$host_if"; fi
@@ -90,6 +93,8 @@ start() {
   fi
 
   mkdir -p "$dir/registry"
+  # bcrypt of the test password (cost 4): the registry reads htpasswd files.
+  echo 'berth:$2a$04$7TLk4t3MGp7CePGx.DJ4JeLlrJI5fEIgCzMHj0GLPWX4bFeU.3Vci' >"$dir/htpasswd"
   cat >"$dir/registry.yml" <<EOF
 version: 0.1
 log:
@@ -101,25 +106,30 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:$registry_port
+auth:
+  htpasswd:
+    realm: berth-test
+    path: $dir/htpasswd
 EOF
   "$registry" serve "$dir/registry.yml" >"$dir/registry-host.log" 2>&1 &
   echo $! >"$dir/registry-host.pid"
   nsenter --net="/var/run/netns/$ns" "$registry" serve "$dir/registry.yml" >"$dir/registry-worker.log" 2>&1 &
   echo $! >"$dir/registry-worker.pid"
   for _ in $(seq 1 100); do
-    if curl -fsS "http://127.0.0.1:$registry_port/v2/" >/dev/null 2>&1 &&
-       nsenter --net="/var/run/netns/$ns" curl -fsS "http://127.0.0.1:$registry_port/v2/" >/dev/null 2>&1; then
+    if curl -fsS -u berth:berth-swarm-test "http://127.0.0.1:$registry_port/v2/" >/dev/null 2>&1 &&
+       nsenter --net="/var/run/netns/$ns" curl -fsS -u berth:berth-swarm-test "http://127.0.0.1:$registry_port/v2/" >/dev/null 2>&1; then
       break
     fi
     sleep 0.1
   done
-  nsenter --net="/var/run/netns/$ns" curl -fsS "http://127.0.0.1:$registry_port/v2/" >/dev/null ||
+  nsenter --net="/var/run/netns/$ns" curl -fsS -u berth:berth-swarm-test "http://127.0.0.1:$registry_port/v2/" >/dev/null ||
     { say "the registry did not start:"; cat "$dir"/registry-*.log >&2; exit 1; }
 
   cat >"$dir/env" <<EOF
 BERTH_TEST_SWARM_WORKER=unix://$dir/docker.sock
 BERTH_TEST_SWARM_MANAGER_ADDR=$manager_addr
 BERTH_TEST_SWARM_REGISTRY=127.0.0.1:$registry_port
+BERTH_TEST_SWARM_REGISTRY_AUTH=berth:berth-swarm-test
 EOF
 }
 

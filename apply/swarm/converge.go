@@ -20,7 +20,11 @@ import (
 const failuresPerReplica = 3
 
 // wait blocks until the service named by w meets its condition:
-// service_started, a task running; service_healthy and running_or_healthy,
+// service_started, every replica's task started (state starting or
+// running: Swarm holds a task with a healthcheck at starting from the start
+// of its container until it is healthy, so this is Compose's "the
+// dependency's containers were started", without waiting for health);
+// service_healthy and running_or_healthy,
 // every replica running (Swarm keeps a task with a healthcheck "starting"
 // until it is healthy) and an update of this run finished;
 // service_completed_successfully, every task complete.
@@ -45,6 +49,9 @@ func (x *executor) wait(ctx context.Context, stack string, w apply.Wait) error {
 			return err
 		}
 		progress := fmt.Sprintf("%d/%d running", st.running, st.desired)
+		if w.Condition == "service_started" {
+			progress = fmt.Sprintf("%d/%d started", st.started, st.desired)
+		}
 		if st.completion {
 			progress = fmt.Sprintf("%d/%d complete", st.complete, st.desired)
 		}
@@ -62,7 +69,7 @@ func (x *executor) wait(ctx context.Context, stack string, w apply.Wait) error {
 		done := false
 		switch w.Condition {
 		case "service_started":
-			done = st.running > 0 || st.complete > 0
+			done = st.started >= st.desired || st.complete > 0
 		case "service_completed_successfully":
 			done = st.desired > 0 && st.complete >= st.desired
 		default:
@@ -70,11 +77,13 @@ func (x *executor) wait(ctx context.Context, stack string, w apply.Wait) error {
 		}
 		if done {
 			status := "Running"
-			if st.health {
-				status = "Healthy"
-			}
-			if st.completion {
+			switch {
+			case st.completion:
 				status = "Completed"
+			case w.Condition == "service_started":
+				status = "Started"
+			case st.health:
+				status = "Healthy"
 			}
 			x.event(resource, status, start, progress)
 			return nil
@@ -91,7 +100,7 @@ func (x *executor) wait(ctx context.Context, stack string, w apply.Wait) error {
 }
 
 func (x *executor) service(ctx context.Context, name string) (*swarm.Service, error) {
-	id := x.ids[name]
+	id := x.serviceID(name)
 	if id == "" {
 		id = name
 	}
@@ -110,6 +119,7 @@ func (x *executor) service(ctx context.Context, name string) (*swarm.Service, er
 // serviceStatus is one look at a service's tasks.
 type serviceStatus struct {
 	desired, running, complete int
+	started                    int    // starting or running
 	completion                 bool   // a job: tasks run to completion
 	health                     bool   // tasks have a healthcheck
 	updating                   string // "updating", "rolling back": an update of this run still under way
@@ -146,6 +156,9 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		if t.DesiredState == swarm.TaskStateRunning && t.Status.State != swarm.TaskStateRunning && (t.Status.Err != "" || t.Status.Message != "") {
 			waiting = &tasks[i] // pending, preparing, starting: why is in its status
 		}
+		if t.DesiredState == swarm.TaskStateRunning && (t.Status.State == swarm.TaskStateStarting || t.Status.State == swarm.TaskStateRunning) {
+			st.started++
+		}
 		switch {
 		case t.DesiredState == swarm.TaskStateRunning && t.Status.State == swarm.TaskStateRunning:
 			st.running++
@@ -177,12 +190,13 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 	name := svc.Spec.Name
 	u := svc.UpdateStatus
 	ours := u != nil && u.StartedAt != nil && u.StartedAt.After(x.began.Add(-time.Second))
-	if x.updated[svc.ID] && !ours && rollsOut(svc) {
+	updated := x.updatedByThisRun(svc.ID)
+	if updated && !ours && rollsOut(svc) {
 		// The orchestrator sets the update status a moment after the
 		// update: until then the old tasks still look converged.
 		st.updating = "updating"
 	}
-	if x.updated[svc.ID] && ours {
+	if updated && ours {
 		switch u.State {
 		case swarm.UpdateStateUpdating:
 			st.updating = "updating"

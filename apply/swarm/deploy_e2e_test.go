@@ -324,3 +324,53 @@ func runningTasks(t *testing.T, d Docker, stack string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+// TestSwarmDependsOnConditions holds the deploy order to each condition:
+// a service_started dependent is created once its dependency's task has
+// started, before that task is healthy; a service_healthy one only once it
+// is healthy.
+func TestSwarmDependsOnConditions(t *testing.T) {
+	d := swarmEngine(t)
+	st := newTestStack(t, d)
+	st.write("compose.yaml", fmt.Sprintf(`services:
+  slow:
+    image: %[1]s
+    command: [web]
+    healthcheck:
+      test: ["CMD", "/app", "probe", "http://127.0.0.1:8000/health"]
+      interval: 4s
+      retries: 30
+    deploy: {endpoint_mode: dnsrr}
+  started:
+    image: %[1]s
+    command: [web]
+    depends_on:
+      slow: {condition: service_started}
+    deploy: {endpoint_mode: dnsrr}
+  healthy:
+    image: %[1]s
+    command: [web]
+    depends_on:
+      slow: {condition: service_healthy}
+    deploy: {endpoint_mode: dnsrr}
+`, testImage))
+	if err := st.execute(st.plan()); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	created := map[string]time.Time{}
+	for _, name := range []string{"slow", "started", "healthy"} {
+		svc, _, err := d.ServiceInspectWithRaw(ctx, st.name+"_"+name, swarm.ServiceInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		created[name] = svc.CreatedAt
+	}
+	// The engine runs the first probe one interval (4 s) after the start.
+	if gap := created["started"].Sub(created["slow"]); gap >= 3*time.Second {
+		t.Errorf("the service_started dependent was created %s after its dependency, want before the first probe (4 s)", gap)
+	}
+	if gap := created["healthy"].Sub(created["slow"]); gap < 4*time.Second {
+		t.Errorf("the service_healthy dependent was created %s after its dependency, before its first probe (4 s)", gap)
+	}
+}

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/berth-compose/berth/apply"
 )
@@ -23,7 +25,14 @@ type ExecOptions struct {
 	WaitTimeout time.Duration
 	// Progress receives an event per change and per converging service.
 	Progress func(apply.Event)
-	// Poll is how often convergence is checked; 0 is 250ms.
+	// WithRegistryAuth sends the Docker config's credential for each
+	// service's image registry with the service, as docker stack deploy
+	// --with-registry-auth does, so that every node can pull from a private
+	// registry. Swarm stores it with the service, on the managers.
+	WithRegistryAuth bool
+	// Poll is how often convergence is checked; 0 is 100ms (a look is one
+	// service inspect and one task list: cheap next to the second a task
+	// takes to start, and each poll's delay is added to a dependency chain).
 	Poll time.Duration
 }
 
@@ -66,7 +75,7 @@ func Execute(ctx context.Context, d Docker, plan *apply.Plan, opts ExecOptions) 
 		x.opts.Progress = func(apply.Event) {}
 	}
 	if x.opts.Poll == 0 {
-		x.opts.Poll = 250 * time.Millisecond
+		x.opts.Poll = 100 * time.Millisecond
 	}
 	var removed []string
 	for _, s := range plan.Steps {
@@ -74,21 +83,36 @@ func Execute(ctx context.Context, d Docker, plan *apply.Plan, opts ExecOptions) 
 			removed = append(removed, s.OldID)
 		}
 	}
-	for _, s := range plan.Steps {
+	// The plan holds networks, secrets and configs first, then services,
+	// then removals. Services go as their depends_on allow, side by side,
+	// as Compose starts containers: one waiting for its dependency to be
+	// healthy holds back only what depends on it.
+	steps := plan.Steps
+	first := slices.IndexFunc(steps, isServiceStep)
+	if first < 0 {
+		first = len(steps)
+	}
+	end := first
+	for end < len(steps) && isServiceStep(steps[end]) {
+		end++
+	}
+	for i, s := range steps {
+		if i == first && end > first {
+			if err := x.services(ctx, plan.Project, steps[first:end]); err != nil {
+				return err
+			}
+		}
+		if i >= first && i < end {
+			continue
+		}
 		if (s.Action == apply.RemoveNetwork || s.Action == apply.RemoveSecret || s.Action == apply.RemoveConfig) && len(removed) > 0 {
 			if err := x.tasksGone(ctx, plan.Project, removed); err != nil {
 				return err
 			}
 			removed = nil
 		}
-		for _, w := range s.Waits {
-			if err := x.wait(ctx, plan.Project, w); err != nil {
-				return &apply.StepError{Step: s, Err: err}
-			}
-		}
-		if err := x.run(ctx, s); err != nil {
-			x.event(s.Resource, "Error", time.Time{}, err.Error())
-			return &apply.StepError{Step: s, Err: err}
+		if err := x.step(ctx, plan.Project, s); err != nil {
+			return err
 		}
 	}
 	for _, w := range plan.Wait {
@@ -99,12 +123,73 @@ func Execute(ctx context.Context, d Docker, plan *apply.Plan, opts ExecOptions) 
 	return nil
 }
 
+func isServiceStep(s apply.Step) bool {
+	return s.Action == apply.CreateService || s.Action == apply.UpdateService
+}
+
+// step waits for s's depends_on conditions, then carries it out.
+func (x *executor) step(ctx context.Context, stack string, s apply.Step) error {
+	for _, w := range s.Waits {
+		if err := x.wait(ctx, stack, w); err != nil {
+			return &apply.StepError{Step: s, Err: err}
+		}
+	}
+	if err := x.run(ctx, s); err != nil {
+		x.event(s.Resource, "Error", time.Time{}, err.Error())
+		return &apply.StepError{Step: s, Err: err}
+	}
+	return nil
+}
+
+// services carries out the service steps, each once the steps it comes
+// after (its dependencies) are done; the first failure cancels the rest.
+func (x *executor) services(ctx context.Context, stack string, steps []apply.Step) error {
+	done := map[int]chan struct{}{}
+	for _, s := range steps {
+		done[s.ID] = make(chan struct{})
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, s := range steps {
+		g.Go(func() error {
+			for _, a := range s.After {
+				if ch, ok := done[a]; ok { // steps before these are done already
+					select {
+					case <-ch:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
+				}
+			}
+			if err := x.step(gctx, stack, s); err != nil {
+				return err
+			}
+			close(done[s.ID])
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
 type executor struct {
-	d       Docker
-	opts    ExecOptions
+	d     Docker
+	opts  ExecOptions
+	began time.Time
+
+	mu      sync.Mutex        // guards ids and updated: services are created side by side
 	ids     map[string]string // service name → ID, of the services this run created or updated
 	updated map[string]bool   // by ID: updated (not created) by this run
-	began   time.Time
+}
+
+func (x *executor) serviceID(name string) string {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.ids[name]
+}
+
+func (x *executor) updatedByThisRun(id string) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.updated[id]
 }
 
 func (x *executor) event(resource, status string, start time.Time, detail string) {
@@ -144,23 +229,37 @@ func (x *executor) run(ctx context.Context, s apply.Step) error {
 		if err != nil {
 			return err
 		}
+		var auth string
+		if x.opts.WithRegistryAuth && spec.TaskTemplate.ContainerSpec != nil {
+			if auth, err = x.d.RegistryAuth(spec.TaskTemplate.ContainerSpec.Image); err != nil {
+				return err
+			}
+		}
 		if s.Action == apply.CreateService {
 			x.event(s.Resource, "Creating", time.Time{}, "")
-			resp, err := x.d.ServiceCreate(ctx, spec, swarm.ServiceCreateOptions{})
+			resp, err := x.d.ServiceCreate(ctx, spec, swarm.ServiceCreateOptions{EncodedRegistryAuth: auth})
 			if err != nil {
 				return fmt.Errorf("creating service %s: %w", s.Name, err)
 			}
+			x.mu.Lock()
 			x.ids[s.Name] = resp.ID
+			x.mu.Unlock()
 			x.event(s.Resource, "Created", start, strings.Join(resp.Warnings, "; "))
 			return nil
 		}
 		x.event(s.Resource, "Updating", time.Time{}, "")
-		resp, err := x.d.ServiceUpdate(ctx, s.OldID, swarm.Version{Index: s.Version}, spec, swarm.ServiceUpdateOptions{})
+		uo := swarm.ServiceUpdateOptions{EncodedRegistryAuth: auth}
+		if auth == "" {
+			uo.RegistryAuthFrom = swarm.RegistryAuthFromSpec // keep what the service was given
+		}
+		resp, err := x.d.ServiceUpdate(ctx, s.OldID, swarm.Version{Index: s.Version}, spec, uo)
 		if err != nil {
 			return fmt.Errorf("updating service %s: %w", s.Name, err)
 		}
+		x.mu.Lock()
 		x.ids[s.Name] = s.OldID
 		x.updated[s.OldID] = true
+		x.mu.Unlock()
 		x.event(s.Resource, "Updated", start, strings.Join(resp.Warnings, "; "))
 	case apply.RemoveService:
 		x.event(s.Resource, "Removing", time.Time{}, "")

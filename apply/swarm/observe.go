@@ -21,6 +21,7 @@ import (
 	"github.com/docker/cli/cli/compose/convert"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/system"
 )
@@ -47,6 +48,10 @@ type Docker interface {
 	ConfigList(ctx context.Context, options swarm.ConfigListOptions) ([]swarm.Config, error)
 	ConfigCreate(ctx context.Context, config swarm.ConfigSpec) (swarm.ConfigCreateResponse, error)
 	ConfigRemove(ctx context.Context, id string) error
+	DistributionInspect(ctx context.Context, image, encodedRegistryAuth string) (registry.DistributionInspect, error)
+	// RegistryAuth is the Docker config's credential for ref's registry,
+	// encoded for the Engine API, or "" when it has none.
+	RegistryAuth(ref string) (string, error)
 }
 
 // LabelNamespace is docker stack's label: the stack a Swarm object belongs

@@ -3,10 +3,13 @@ package swarm
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/load"
@@ -46,11 +49,53 @@ func PlanFor(ctx context.Context, d Docker, p *load.Project, opts Options) (*app
 			return nil, fmt.Errorf("network %s is declared external but its scope is %q: Swarm services need a swarm-scoped network", name, n.Scope)
 		}
 	}
+	if err := checkPushed(ctx, d, p); err != nil {
+		return nil, err
+	}
 	obs, err := Observe(ctx, d, p.Name)
 	if err != nil {
 		return nil, err
 	}
 	return Diff(st, obs, opts), nil
+}
+
+// checkPushed refuses, on a swarm of more than one node, a service that
+// berth would build (build: with image:) when its image is not in a
+// registry: Swarm does not build, and a node other than this one could only
+// pull it. On one node the image may be local (Convert warns).
+func checkPushed(ctx context.Context, d Docker, p *load.Project) error {
+	var built []string
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
+		if s := p.Services[name]; s.Build != nil && s.Image != "" {
+			built = append(built, name)
+		}
+	}
+	if len(built) == 0 {
+		return nil
+	}
+	nodes, err := d.NodeList(ctx, swarm.NodeListOptions{})
+	if err != nil {
+		return fmt.Errorf("listing the swarm's nodes: %w", err)
+	}
+	if len(nodes) < 2 {
+		return nil
+	}
+	var errs load.Errors
+	for _, name := range built {
+		img := p.Services[name].Image
+		auth, err := d.RegistryAuth(img)
+		if err != nil {
+			return err
+		}
+		if _, err := d.DistributionInspect(ctx, img, auth); err != nil {
+			errs = append(errs, &load.Error{Pos: p.Sources.Nearest(load.PathOf("services", name, "build")),
+				Msg: fmt.Sprintf("service %s: the swarm has %d nodes and Swarm does not build: %s must be in a registry every node can pull from, and it is not (%v): build and push it (berth build, docker push %s)", name, len(nodes), img, err, img)})
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
 }
 
 // Refresh observes the stack a saved plan is for and says why the plan no

@@ -136,6 +136,8 @@ type applyOptions struct {
 	parallel    int
 	waitTimeout time.Duration
 	progress    string
+	// withRegistryAuth sends registry credentials with Swarm services.
+	withRegistryAuth bool
 }
 
 const applyHelp = `Make Docker match the compose files, or execute a saved plan.
@@ -175,6 +177,13 @@ func (a *app) applyCommand() *cobra.Command {
 		Short: "Converge Docker to the compose files",
 		Long:  applyHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if o.swarm, err = a.swarmTarget(cmd, o.swarm); err != nil {
+				return err
+			}
+			if o.withRegistryAuth && !o.swarm && len(args) == 0 {
+				return cli.UsageError{Err: errors.New("--with-registry-auth applies to --swarm only: the container target pulls with the Docker config's credentials itself")}
+			}
 			return a.runApply(cmd, o, args)
 		},
 	}
@@ -184,6 +193,7 @@ func (a *app) applyCommand() *cobra.Command {
 	f.Var(newDurationValue(&o.waitTimeout, 0), "wait-timeout", "How long to wait for each dependency, each replacement and the final wait, in seconds or as a duration (60, 2m; 0: no limit)")
 	bindProgress(cmd, &o.progress)
 	o.lock.bind(cmd)
+	f.BoolVar(&o.withRegistryAuth, "with-registry-auth", false, "With --swarm: send the Docker config's registry credentials with each service, so that every node can pull from a private registry (as docker stack deploy --with-registry-auth)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "Do not ask before removing or recreating containers (apply asks only on a terminal)")
 	return cmd
 }

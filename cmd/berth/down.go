@@ -45,6 +45,10 @@ func (a *app) downCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			var err error
+			if o.swarm, err = a.swarmTarget(cmd, o.swarm); err != nil {
+				return err
+			}
 			if o.swarm {
 				return a.runSwarmDown(ctx, o)
 			}

@@ -84,7 +84,11 @@ func (a *app) planCommand() *cobra.Command {
 		Short: "Show what apply would change",
 		Long:  planHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := a.runPlan(cmd, o, args)
+			var err error
+			if o.swarm, err = a.swarmTarget(cmd, o.swarm); err != nil {
+				return err
+			}
+			err = a.runPlan(cmd, o, args)
 			if o.detailedExitcode && err != nil && !errors.Is(err, errChangesPending) {
 				// 2 means "changes" here: every failure is 1.
 				var ie cli.InputError

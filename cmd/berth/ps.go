@@ -65,6 +65,10 @@ func (a *app) psCommand() *cobra.Command {
 				}
 			}
 			ctx := cmd.Context()
+			var err error
+			if o.swarm, err = a.swarmTarget(cmd, o.swarm); err != nil {
+				return err
+			}
 			if o.swarm {
 				return a.runSwarmPs(ctx, o.format)
 			}

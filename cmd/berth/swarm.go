@@ -5,13 +5,18 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/berth-compose/berth/apply"
 	"github.com/berth-compose/berth/apply/progress"
 	"github.com/berth-compose/berth/apply/swarm"
 	"github.com/berth-compose/berth/internal/cli"
+	"github.com/berth-compose/berth/lint"
+	"github.com/berth-compose/berth/lint/rules"
 	"github.com/berth-compose/berth/load"
 )
 
@@ -64,7 +69,7 @@ func (a *app) runSwarmApply(ctx context.Context, d *apply.Engine, plan *apply.Pl
 		fmt.Fprintln(a.Out)
 	}
 	began := time.Now()
-	err := swarm.Execute(ctx, d, plan, swarm.ExecOptions{WaitTimeout: time.Duration(o.waitTimeout) * time.Second, Progress: prog.Event})
+	err := swarm.Execute(ctx, d, plan, swarm.ExecOptions{WaitTimeout: o.waitTimeout, Progress: prog.Event, WithRegistryAuth: o.withRegistryAuth})
 	prog.Close()
 	if err != nil {
 		return fmt.Errorf("apply failed: %w", err)
@@ -150,4 +155,33 @@ func (a *app) runSwarmPs(ctx context.Context, format string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Service, t.Node, t.Desired, t.State, t.Error)
 	}
 	return tw.Flush()
+}
+
+// swarmTarget decides --swarm: the flag when it is given, else the
+// target: of the .berth.yaml that governs the project's directory (found
+// upward to the repository root, as lint finds it), else containers.
+func (a *app) swarmTarget(cmd *cobra.Command, flag bool) (bool, error) {
+	if cmd.Flags().Changed("swarm") {
+		return flag, nil
+	}
+	lo := a.LoadOptions()
+	dir := lo.ProjectDir
+	if dir == "" && len(lo.Files) > 0 && lo.Files[0] != "-" {
+		dir = filepath.Dir(lo.Files[0])
+	}
+	if dir == "" {
+		dir = "."
+	}
+	path, err := lint.FindConfig(dir)
+	if err != nil {
+		return false, cli.InputError{Err: err}
+	}
+	if path == "" {
+		return false, nil
+	}
+	fc, err := lint.ReadConfig(path, rules.All())
+	if err != nil {
+		return false, cli.InputError{Err: err}
+	}
+	return fc.Target == "swarm", nil
 }

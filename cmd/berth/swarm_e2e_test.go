@@ -154,7 +154,25 @@ configs:
 		}
 	}
 
-	if r = berth("down", "--swarm", "-v"); r.code != 0 || !strings.Contains(r.stdout, "Down complete") {
+	// target: swarm in .berth.yaml makes --swarm the default; the flag
+	// still decides when given.
+	write(".berth.yaml", "target: swarm\n")
+	if r = berth("plan", "--detailed-exitcode"); r.code != 0 || !strings.Contains(r.stdout, "No changes.") {
+		t.Errorf("plan with target: swarm: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = berth("ps", "--format", "json"); r.code != 0 || !strings.Contains(r.stdout, `"tasks"`) {
+		t.Errorf("ps with target: swarm: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r = berth("plan", "--swarm=false", "--detailed-exitcode"); r.code != 2 || !strings.Contains(r.stdout, "container:") {
+		t.Errorf("plan --swarm=false with target: swarm plans no containers: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	write(".berth.yaml", "target: kubernetes\n")
+	if r = berth("plan"); r.code != 2 || !strings.Contains(r.stderr, ".berth.yaml:1:9: target: use containers") {
+		t.Errorf("plan with a bad target: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	write(".berth.yaml", "target: swarm\n")
+
+	if r = berth("down", "-v"); r.code != 0 || !strings.Contains(r.stdout, "Down complete") {
 		t.Fatalf("down --swarm: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	obs, err := swarm.Observe(context.Background(), env.Engine, name)

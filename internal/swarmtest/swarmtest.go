@@ -11,6 +11,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,13 +49,14 @@ type Env struct {
 	gwbridge     bool // and it made docker_gwbridge
 	builtImage   bool
 	pushedImage  string // REGISTRY/NAME:TAG tagged and pushed here
+	configDir    string // the Docker config with the registry's login
 }
 
 // Setup waits for its turn, connects, makes the engine a swarm manager if
 // it is part of no swarm, and builds Image from repoRoot/testdata/e2e/app.
 // On error the returned Env (possibly nil) still needs Teardown.
 func Setup(ctx context.Context, repoRoot string) (*Env, error) {
-	e, err := setup(ctx, repoRoot, "127.0.0.1")
+	e, err := setup(ctx, repoRoot, "127.0.0.1", os.Environ())
 	if err != nil {
 		return e, err
 	}
@@ -68,6 +70,9 @@ type TwoNodes struct {
 	Worker      string // the worker engine's DOCKER_HOST
 	ManagerAddr string // the address the worker reaches this engine at
 	Registry    string // host:port of a registry both engines pull from
+	// RegistryAuth is the registry's USER:PASSWORD. Env.Engine reads a
+	// Docker config that holds it; the worker has none.
+	RegistryAuth string
 }
 
 // SetupTwoNodes is Setup for a swarm of two: this engine initialises the
@@ -76,7 +81,17 @@ type TwoNodes struct {
 // engine must be in no swarm: one that is active already advertises an
 // address of its own choosing.
 func SetupTwoNodes(ctx context.Context, repoRoot string, n TwoNodes) (*Env, error) {
-	e, err := setup(ctx, repoRoot, n.ManagerAddr)
+	configDir, err := os.MkdirTemp("", "berth-swarm-docker-config")
+	if err != nil {
+		return nil, err
+	}
+	auth := base64.StdEncoding.EncodeToString([]byte(n.RegistryAuth))
+	config := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, n.Registry, auth)
+	if err := os.WriteFile(filepath.Join(configDir, "config.json"), []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	e, err := setup(ctx, repoRoot, n.ManagerAddr, append(os.Environ(), "DOCKER_CONFIG="+configDir))
+	e.configDir = configDir
 	if err != nil {
 		return e, err
 	}
@@ -120,7 +135,7 @@ func SetupTwoNodes(ctx context.Context, repoRoot string, n TwoNodes) (*Env, erro
 	return e, push(ctx, e.Engine, e.Image)
 }
 
-func setup(ctx context.Context, repoRoot, advertise string) (*Env, error) {
+func setup(ctx context.Context, repoRoot, advertise string, environ []string) (*Env, error) {
 	e := &Env{}
 	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "berth-swarm-e2e.lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
@@ -130,7 +145,7 @@ func setup(ctx context.Context, repoRoot, advertise string) (*Env, error) {
 	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
 		return e, fmt.Errorf("waiting for the swarm test lock: %w", err)
 	}
-	d, err := apply.ConnectEngine(ctx, apply.ConnectOptions{Env: os.Environ()})
+	d, err := apply.ConnectEngine(ctx, apply.ConnectOptions{Env: environ})
 	if err != nil {
 		return e, fmt.Errorf("docker is unreachable: %w", err)
 	}
@@ -153,10 +168,16 @@ func setup(ctx context.Context, repoRoot, advertise string) (*Env, error) {
 	return e, buildImage(ctx, d, repoRoot)
 }
 
-// push pushes ref to its registry, which needs no credentials.
+// push pushes ref to its registry with the Docker config's credential.
 func push(ctx context.Context, d *apply.Engine, ref string) error {
-	// An empty auth is still required by the API: base64 of "{}".
-	rc, err := d.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: "e30="})
+	auth, err := d.RegistryAuth(ref)
+	if err != nil {
+		return err
+	}
+	if auth == "" {
+		auth = "e30=" // the API wants one: base64 of "{}"
+	}
+	rc, err := d.ImagePush(ctx, ref, image.PushOptions{RegistryAuth: auth})
 	if err != nil {
 		return fmt.Errorf("pushing %s: %w", ref, err)
 	}
@@ -228,6 +249,9 @@ func (e *Env) Teardown(ctx context.Context) error {
 			}
 		}
 		e.Engine.Close()
+	}
+	if e.configDir != "" {
+		os.RemoveAll(e.configDir)
 	}
 	if e.lock != nil {
 		e.lock.Close() // releases the lock

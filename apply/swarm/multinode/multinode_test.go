@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -41,9 +42,11 @@ func twoNodes(t *testing.T) *swarmtest.Env {
 		Worker:      os.Getenv("BERTH_TEST_SWARM_WORKER"),
 		ManagerAddr: os.Getenv("BERTH_TEST_SWARM_MANAGER_ADDR"),
 		Registry:    os.Getenv("BERTH_TEST_SWARM_REGISTRY"),
+
+		RegistryAuth: os.Getenv("BERTH_TEST_SWARM_REGISTRY_AUTH"),
 	}
-	if n.Worker == "" || n.ManagerAddr == "" || n.Registry == "" {
-		msg := "two-node swarm test: BERTH_TEST_SWARM_WORKER, BERTH_TEST_SWARM_MANAGER_ADDR and BERTH_TEST_SWARM_REGISTRY are unset (start the worker with scripts/swarm-worker.sh start DIR and source DIR/env)"
+	if n.Worker == "" || n.ManagerAddr == "" || n.Registry == "" || n.RegistryAuth == "" {
+		msg := "two-node swarm test: BERTH_TEST_SWARM_WORKER, BERTH_TEST_SWARM_MANAGER_ADDR, BERTH_TEST_SWARM_REGISTRY and BERTH_TEST_SWARM_REGISTRY_AUTH are unset (start the worker with scripts/swarm-worker.sh start DIR and source DIR/env)"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
@@ -66,7 +69,8 @@ func twoNodes(t *testing.T) *swarmtest.Env {
 }
 
 // TestTwoNodes deploys a service of two replicas at most one per node, on an
-// overlay network, from images both nodes pull from the registry: one task
+// overlay network, from images both nodes pull from a registry that asks for
+// a login (sent with the service, --with-registry-auth): one task
 // runs on each node, and each task reaches the other, on the other node,
 // over the overlay network, by address and by the service's name.
 func TestTwoNodes(t *testing.T) {
@@ -105,11 +109,30 @@ networks:
 	}
 	t.Cleanup(func() { down(t, env, stack) })
 
+	// Swarm does not build: on two nodes, a service berth would build is
+	// refused, at its build: key, unless its image is in the registry.
+	built := filepath.Join(dir, "built.yaml")
+	unpushed := strings.Replace(env.Image, "berth-swarm-app", "berth-swarm-unpushed", 1)
+	if err := os.WriteFile(built, []byte(fmt.Sprintf("services:\n  app:\n    image: %s\n    build: .\n  pushed:\n    image: %s\n    build: .\n", unpushed, env.Image)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bp, err := load.Load(ctx, swarm.LoadOptions(load.Options{Files: []string{built}, ProjectName: stack}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = swarm.PlanFor(ctx, env.Engine, bp, swarm.Options{})
+	var errs load.Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), built+":4:5: service app: the swarm has 2 nodes and Swarm does not build: "+unpushed+" must be in a registry") {
+		t.Errorf("plan of an unpushed build on two nodes: %v, want one error at built.yaml:4:5 for app", err)
+	}
+
 	plan, err := swarm.PlanFor(ctx, env.Engine, p, swarm.Options{Wait: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = swarm.Execute(ctx, env.Engine, plan, swarm.ExecOptions{WaitTimeout: 2 * time.Minute, Progress: func(e apply.Event) {
+	// The registry asks for a login that only the manager's Docker config
+	// holds: the worker pulls with the credential sent with the service.
+	err = swarm.Execute(ctx, env.Engine, plan, swarm.ExecOptions{WaitTimeout: 2 * time.Minute, WithRegistryAuth: true, Progress: func(e apply.Event) {
 		t.Logf("%s %s %s", e.Resource, e.Status, e.Detail)
 	}})
 	if err != nil {
