@@ -89,7 +89,7 @@ func (x *executor) wait(ctx context.Context, stack string, w apply.Wait) error {
 			return nil
 		}
 		if x.opts.WaitTimeout > 0 && time.Since(start) > x.opts.WaitTimeout {
-			e := &ConvergeError{Service: name, Reason: fmt.Sprintf("%s after %s: %v", progress, x.opts.WaitTimeout, errTimeout), Node: st.node, TaskErr: st.taskErr}
+			e := &ConvergeError{Service: name, Reason: fmt.Sprintf("%s after %s: %v", progress, x.opts.WaitTimeout, errTimeout), Node: x.nodeName(ctx, st.nodeID), TaskErr: st.taskErr}
 			x.event(resource, "Error", start, e.Error())
 			return e
 		}
@@ -123,7 +123,7 @@ type serviceStatus struct {
 	completion                 bool   // a job: tasks run to completion
 	health                     bool   // tasks have a healthcheck
 	updating                   string // "updating", "rolling back": an update of this run still under way
-	node, taskErr              string // the last failed task's node and error
+	nodeID, taskErr            string // the last failed task's node and error
 	err                        *ConvergeError
 }
 
@@ -185,7 +185,7 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		if lastFailed.Status.ContainerStatus != nil && lastFailed.Status.ContainerStatus.ExitCode != 0 {
 			st.taskErr = fmt.Sprintf("%s (exit code %d)", st.taskErr, lastFailed.Status.ContainerStatus.ExitCode)
 		}
-		st.node = x.nodeName(ctx, lastFailed.NodeID)
+		st.nodeID = lastFailed.NodeID
 	}
 	name := svc.Spec.Name
 	u := svc.UpdateStatus
@@ -203,16 +203,19 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 		case swarm.UpdateStateRollbackStarted:
 			st.updating = "rolling back"
 		case swarm.UpdateStateRollbackCompleted:
-			st.err = &ConvergeError{Service: name, Reason: "the update failed and was rolled back (deploy.update_config.failure_action: rollback): " + u.Message, Node: st.node, TaskErr: st.taskErr}
+			st.err = &ConvergeError{Service: name, Reason: "the update failed and was rolled back (deploy.update_config.failure_action: rollback): " + u.Message, TaskErr: st.taskErr}
 		case swarm.UpdateStatePaused:
-			st.err = &ConvergeError{Service: name, Reason: "the update failed and is paused (deploy.update_config.failure_action: pause): " + u.Message, Node: st.node, TaskErr: st.taskErr}
+			st.err = &ConvergeError{Service: name, Reason: "the update failed and is paused (deploy.update_config.failure_action: pause): " + u.Message, TaskErr: st.taskErr}
 		case swarm.UpdateStateRollbackPaused:
-			st.err = &ConvergeError{Service: name, Reason: "the update failed and so did its rollback, now paused: " + u.Message, Node: st.node, TaskErr: st.taskErr}
+			st.err = &ConvergeError{Service: name, Reason: "the update failed and so did its rollback, now paused: " + u.Message, TaskErr: st.taskErr}
 		}
 	}
 	if st.err == nil && st.updating == "" && failed >= failuresPerReplica*max(1, st.desired) &&
 		(st.completion && st.complete < st.desired || !st.completion && st.running < st.desired) {
-		st.err = &ConvergeError{Service: name, Reason: fmt.Sprintf("%d tasks failed", failed), Node: st.node, TaskErr: st.taskErr}
+		st.err = &ConvergeError{Service: name, Reason: fmt.Sprintf("%d tasks failed", failed), TaskErr: st.taskErr}
+	}
+	if st.err != nil {
+		st.err.Node = x.nodeName(ctx, st.nodeID) // looked up only for an error: a poll is one inspect and one task list
 	}
 	return st, nil
 }
@@ -231,6 +234,9 @@ func rollsOut(svc swarm.Service) bool {
 
 // nodeName is a node's hostname, or its ID when the node cannot be read.
 func (x *executor) nodeName(ctx context.Context, id string) string {
+	if id == "" {
+		return ""
+	}
 	nodes, err := x.d.NodeList(ctx, swarm.NodeListOptions{Filters: filters.NewArgs(filters.Arg("id", id))})
 	if err != nil || len(nodes) == 0 {
 		return id

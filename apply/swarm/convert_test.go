@@ -340,6 +340,11 @@ func TestConvertCorpus(t *testing.T) {
 // notManager is an engine in no swarm: every other call would be a bug.
 type notManager struct{ Docker }
 
+// SwarmInspect answers as an engine that is no manager does.
+func (notManager) SwarmInspect(context.Context) (swarm.Swarm, error) {
+	return swarm.Swarm{}, errors.New("this node is not a swarm manager")
+}
+
 func (notManager) Info(context.Context) (system.Info, error) {
 	return system.Info{Swarm: swarm.Info{LocalNodeState: swarm.LocalNodeStateInactive}}, nil
 }

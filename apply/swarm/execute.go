@@ -30,9 +30,9 @@ type ExecOptions struct {
 	// --with-registry-auth does, so that every node can pull from a private
 	// registry. Swarm stores it with the service, on the managers.
 	WithRegistryAuth bool
-	// Poll is how often convergence is checked; 0 is 100ms (a look is one
-	// service inspect and one task list: cheap next to the second a task
-	// takes to start, and each poll's delay is added to a dependency chain).
+	// Poll is how often convergence is checked; 0 is 50ms (a look is one
+	// service inspect and one task list, a few milliseconds of the
+	// manager's time, and each poll's delay is added to a dependency chain).
 	Poll time.Duration
 }
 
@@ -75,7 +75,7 @@ func Execute(ctx context.Context, d Docker, plan *apply.Plan, opts ExecOptions) 
 		x.opts.Progress = func(apply.Event) {}
 	}
 	if x.opts.Poll == 0 {
-		x.opts.Poll = 100 * time.Millisecond
+		x.opts.Poll = 50 * time.Millisecond
 	}
 	var removed []string
 	for _, s := range plan.Steps {

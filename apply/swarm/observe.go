@@ -30,6 +30,7 @@ import (
 // *apply.Engine has it.
 type Docker interface {
 	Info(ctx context.Context) (system.Info, error)
+	SwarmInspect(ctx context.Context) (swarm.Swarm, error)
 	ClientVersion() string
 	ServiceList(ctx context.Context, options swarm.ServiceListOptions) ([]swarm.Service, error)
 	ServiceInspectWithRaw(ctx context.Context, serviceID string, opts swarm.ServiceInspectOptions) (swarm.Service, []byte, error)
@@ -85,6 +86,11 @@ type Observed struct {
 
 // CheckManager returns a *NotManagerError unless the engine manages a swarm.
 func CheckManager(ctx context.Context, d Docker) error {
+	// Only a manager answers the swarm inspect, and cheaply; the full info
+	// (ten times the engine's time) is read only to say what else it is.
+	if _, err := d.SwarmInspect(ctx); err == nil {
+		return nil
+	}
 	info, err := d.Info(ctx)
 	if err != nil {
 		return fmt.Errorf("reading the engine's swarm state: %w", err)
