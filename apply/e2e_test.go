@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -27,6 +26,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
 
+	"github.com/berth-compose/berth/internal/jsonstream"
 	"github.com/berth-compose/berth/load"
 	"github.com/berth-compose/berth/transform"
 )
@@ -140,20 +140,7 @@ func buildImage(d *Engine) error {
 		return err
 	}
 	defer resp.Body.Close()
-	dec := json.NewDecoder(resp.Body)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if msg.Error != "" {
-			return fmt.Errorf("docker build: %s", msg.Error)
-		}
-	}
+	return jsonstream.Err(resp.Body, "docker build")
 }
 
 // e2eProject is one compose project in a temporary directory.

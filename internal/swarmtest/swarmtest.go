@@ -12,10 +12,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +28,7 @@ import (
 	"github.com/docker/docker/api/types/swarm"
 
 	"github.com/berth-compose/berth/apply"
+	"github.com/berth-compose/berth/internal/jsonstream"
 )
 
 // Image is built FROM scratch with testdata/e2e/app; Swarm runs it from the
@@ -182,26 +181,7 @@ func push(ctx context.Context, d *apply.Engine, ref string) error {
 		return fmt.Errorf("pushing %s: %w", ref, err)
 	}
 	defer rc.Close()
-	return streamError(rc, "docker push "+ref)
-}
-
-// streamError reads a JSON message stream of the Engine API to its end and
-// returns the first error it carries.
-func streamError(r io.Reader, what string) error {
-	dec := json.NewDecoder(r)
-	for {
-		var msg struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&msg); err == io.EOF {
-			return nil
-		} else if err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		if msg.Error != "" {
-			return fmt.Errorf("%s: %s", what, msg.Error)
-		}
-	}
+	return jsonstream.Err(rc, "docker push "+ref)
 }
 
 // Teardown removes the image, leaves a swarm Setup initialised and lets the
@@ -301,5 +281,5 @@ func buildImage(ctx context.Context, d *apply.Engine, repoRoot string) error {
 		return err
 	}
 	defer resp.Body.Close()
-	return streamError(resp.Body, "docker build")
+	return jsonstream.Err(resp.Body, "docker build")
 }
