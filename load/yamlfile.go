@@ -64,6 +64,12 @@ func (e *Error) Unwrap() error { return e.Err }
 // going, exactly as compose-go does.
 var ErrEmptyFile = errors.New("file is empty")
 
+// ErrSelfAlias is the cause of the *Error ParseFile returns for an alias
+// inside the value of its own anchor. compose-go refuses such a file too,
+// but only once it has visited 100,000 nodes, which its cycle check makes
+// take seconds.
+var ErrSelfAlias = errors.New("alias inside its own anchor")
+
 // ErrDuplicateKey is the cause of a ParseFile error about a key written
 // twice in one mapping; every other ParseFile error is a YAML syntax or
 // encoding problem.
@@ -399,8 +405,10 @@ func (c *docChecker) size(n *yaml.Node) (int, error) {
 			return 1, nil
 		}
 		if c.expanded[target] == inProgress {
-			return 0, c.f.nodeError(n, fmt.Sprintf("alias *%s refers to its own anchor &%s (defined at %d:%d); a value cannot contain itself",
+			e := c.f.nodeError(n, fmt.Sprintf("alias *%s refers to its own anchor &%s (defined at %d:%d); a value cannot contain itself",
 				n.Value, n.Value, target.Line, target.Column))
+			e.Err = ErrSelfAlias
+			return 0, e
 		}
 		return c.size(target)
 	}
