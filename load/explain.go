@@ -25,16 +25,6 @@ func (e Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Unwrap gives errors.Is and errors.As every error of the list, so that a
-// caller can ask for a cause (ErrSelfAlias, ErrDuplicateKey) in any of them.
-func (e Errors) Unwrap() []error {
-	out := make([]error, len(e))
-	for i, err := range e {
-		out[i] = err
-	}
-	return out
-}
-
 // asErrors flattens err into positioned errors; an error without a position
 // keeps an empty one and prints as its message alone.
 func asErrors(err error) Errors {

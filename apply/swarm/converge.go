@@ -69,7 +69,9 @@ func (x *executor) wait(ctx context.Context, stack string, w apply.Wait) error {
 		done := false
 		switch w.Condition {
 		case "service_started":
-			done = st.started >= st.desired || st.complete > 0
+			// A global service has no task to count until the scheduler
+			// places one; a replicated one with replicas: 0 has none to wait for.
+			done = st.started >= st.desired && (st.desired > 0 || !st.global) || st.complete > 0
 		case "service_completed_successfully":
 			done = st.desired > 0 && st.complete >= st.desired
 		default:
@@ -121,6 +123,7 @@ type serviceStatus struct {
 	desired, running, complete int
 	started                    int    // starting or running
 	completion                 bool   // a job: tasks run to completion
+	global                     bool   // a task on every eligible node
 	health                     bool   // tasks have a healthcheck
 	updating                   string // "updating", "rolling back": an update of this run still under way
 	nodeID, taskErr            string // the last failed task's node and error
@@ -140,6 +143,7 @@ func (x *executor) status(ctx context.Context, id string) (serviceStatus, error)
 	cs := svc.Spec.TaskTemplate.ContainerSpec
 	st.health = cs != nil && cs.Healthcheck != nil && len(cs.Healthcheck.Test) > 0 && cs.Healthcheck.Test[0] != "NONE"
 	m := svc.Spec.Mode
+	st.global = m.Global != nil
 	switch {
 	case m.Replicated != nil && m.Replicated.Replicas != nil:
 		st.desired = int(*m.Replicated.Replicas)

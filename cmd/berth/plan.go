@@ -85,10 +85,9 @@ func (a *app) planCommand() *cobra.Command {
 		Long:  planHelp,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
-			if o.swarm, err = a.swarmTarget(cmd, o.swarm); err != nil {
-				return err
+			if o.swarm, err = a.swarmTarget(cmd, o.swarm); err == nil {
+				err = a.runPlan(cmd, o, args)
 			}
-			err = a.runPlan(cmd, o, args)
 			if o.detailedExitcode && err != nil && !errors.Is(err, errChangesPending) {
 				// 2 means "changes" here: every failure is 1.
 				var ie cli.InputError

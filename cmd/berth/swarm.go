@@ -30,11 +30,11 @@ func checkSwarmFlags(o diffFlags, args []string) error {
 		"--no-deps": o.noDeps, "--renew-anon-volumes": o.renewAnon,
 	} {
 		if set {
-			return cli.UsageError{Err: fmt.Errorf("%s does not apply to --swarm", flag)}
+			return cli.UsageError{Err: fmt.Errorf("%s does not apply to --swarm (or target: swarm in .berth.yaml)", flag)}
 		}
 	}
 	if len(args) > 0 {
-		return cli.UsageError{Err: errors.New("--swarm deploys the whole stack: SERVICE arguments are not supported")}
+		return cli.UsageError{Err: errors.New("--swarm (or target: swarm in .berth.yaml) deploys the whole stack: SERVICE arguments are not supported")}
 	}
 	return nil
 }

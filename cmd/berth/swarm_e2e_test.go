@@ -170,6 +170,10 @@ configs:
 	if r = berth("plan"); r.code != 2 || !strings.Contains(r.stderr, ".berth.yaml:1:9: target: use containers") {
 		t.Errorf("plan with a bad target: %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// With --detailed-exitcode 2 means changes: a bad configuration is 1.
+	if r = berth("plan", "--detailed-exitcode"); r.code != 1 || !strings.Contains(r.stderr, ".berth.yaml:1:9: target: use containers") {
+		t.Errorf("plan --detailed-exitcode with a bad target: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
 	write(".berth.yaml", "target: swarm\n")
 
 	if r = berth("down", "-v"); r.code != 0 || !strings.Contains(r.stdout, "Down complete") {

@@ -87,6 +87,7 @@ func SetupTwoNodes(ctx context.Context, repoRoot string, n TwoNodes) (*Env, erro
 	auth := base64.StdEncoding.EncodeToString([]byte(n.RegistryAuth))
 	config := fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, n.Registry, auth)
 	if err := os.WriteFile(filepath.Join(configDir, "config.json"), []byte(config), 0o600); err != nil {
+		os.RemoveAll(configDir)
 		return nil, err
 	}
 	e, err := setup(ctx, repoRoot, n.ManagerAddr, append(os.Environ(), "DOCKER_CONFIG="+configDir))
