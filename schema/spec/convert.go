@@ -249,7 +249,8 @@ func isMergeKey(k *yaml.Node) bool {
 // entries lists a mapping's key/value pairs as compose-go's decoder sees
 // them: `<<` merge keys resolved (explicit keys win over merged ones, an
 // earlier merge source over a later one), entries tagged !reset dropped
-// (compose-go removes them before decoding), and for a key written twice
+// (compose-go removes them before decoding) or whose value yaml/v4 does
+// not construct (unconstructed), and for a key written twice
 // only the first (load.ParseFile reports the repeat).
 func entries(n *yaml.Node) [][2]*yaml.Node {
 	return mergedEntries(n, 0)
@@ -275,7 +276,7 @@ func mergedEntries(n *yaml.Node, depth int) [][2]*yaml.Node {
 			}
 			continue
 		}
-		if have[k.Value] || isReset(v) {
+		if have[k.Value] || isReset(v) || unconstructed(v) {
 			have[k.Value] = true
 			continue
 		}
@@ -291,11 +292,21 @@ func mergedEntries(n *yaml.Node, depth int) [][2]*yaml.Node {
 	return out
 }
 
-// items lists a sequence's entries without those tagged !reset.
+// unconstructed reports a value yaml/v4 leaves out of the map or list it
+// is in: a merge scalar (`<<`, or anything tagged !!merge) outside a key
+// constructs into nothing, and yaml/v4 drops the entry rather than storing
+// a null, so compose-go never sees it.
+func unconstructed(v *yaml.Node) bool {
+	v = deref(v)
+	return v != nil && v.Kind == yaml.ScalarNode && v.ShortTag() == "!!merge"
+}
+
+// items lists a sequence's entries without those tagged !reset or that
+// yaml/v4 does not construct.
 func items(n *yaml.Node) []*yaml.Node {
 	out := make([]*yaml.Node, 0, len(n.Content))
 	for _, c := range n.Content {
-		if !isReset(c) {
+		if !isReset(c) && !unconstructed(c) {
 			out = append(out, c)
 		}
 	}
