@@ -323,3 +323,46 @@ func TestPullWithoutLogin(t *testing.T) {
 		t.Fatalf("err = %v, want the engine's error alone", err)
 	}
 }
+
+// TestPullReadsDockerAuthConfig: credentials in DOCKER_AUTH_CONFIG (the
+// process environment, as docker reads it) are sent for their registry
+// ahead of config.json's, and a build carries them too.
+func TestPullReadsDockerAuthConfig(t *testing.T) {
+	t.Setenv("DOCKER_AUTH_CONFIG", `{"auths":{"env.test":{"auth":"`+basicAuth("env-user", "env-pw")+`"}}}`)
+	eng := startFakeEngine(t)
+	dir := dockerConfig(t, map[string]any{
+		"auths": map[string]any{"env.test": map[string]string{"auth": basicAuth("file-user", "file-pw")}},
+	})
+	e, err := ConnectEngine(context.Background(), ConnectOptions{Env: []string{"DOCKER_CONFIG=" + dir, "DOCKER_HOST=unix://" + eng.sock}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	rc, err := e.ImagePull(context.Background(), "env.test/app:1", image.PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc.Close()
+	eng.mu.Lock()
+	got := decodeAuth(t, eng.auth[0])
+	eng.mu.Unlock()
+	if got.Username != "env-user" || got.Password != "env-pw" {
+		t.Errorf("pull sent %q/%q, want DOCKER_AUTH_CONFIG's env-user/env-pw", got.Username, got.Password)
+	}
+	resp, err := e.ImageBuild(context.Background(), strings.NewReader(""), build.ImageBuildOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	b, err := base64.URLEncoding.DecodeString(eng.buildCfg[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var creds map[string]registry.AuthConfig
+	if err := json.Unmarshal(b, &creds); err != nil {
+		t.Fatal(err)
+	}
+	if ac := creds["env.test"]; ac.Username != "env-user" {
+		t.Errorf("X-Registry-Config = %s, want env.test's credentials from DOCKER_AUTH_CONFIG", b)
+	}
+}

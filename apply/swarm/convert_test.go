@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/api/types/registry"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/api/types/system"
 
@@ -354,5 +356,61 @@ func TestPlanForRefusesNonManager(t *testing.T) {
 	_, err := PlanFor(context.Background(), notManager{}, p, Options{})
 	if !IsNotManager(err) || !strings.Contains(err.Error(), "docker swarm init") {
 		t.Errorf("PlanFor on an engine in no swarm: %v", err)
+	}
+}
+
+// twoNodes is a swarm of two nodes whose registry answers each image's
+// distribution inspect with inspect[image].
+type twoNodes struct {
+	Docker
+	inspect map[string]error
+}
+
+func (twoNodes) NodeList(context.Context, swarm.NodeListOptions) ([]swarm.Node, error) {
+	return make([]swarm.Node, 2), nil
+}
+
+func (twoNodes) RegistryAuth(string) (string, error) { return "", nil }
+
+func (d twoNodes) DistributionInspect(_ context.Context, img, _ string) (registry.DistributionInspect, error) {
+	return registry.DistributionInspect{}, d.inspect[img]
+}
+
+// TestCheckPushedSaysWhy: on more than one node a built image must be in a
+// registry; the refusal says what to do by the class of the registry's
+// answer (push, log in, or neither), at the service's build: key.
+func TestCheckPushedSaysWhy(t *testing.T) {
+	p := loadFiles(t, map[string]string{"compose.yaml": `services:
+  ok:
+    image: reg.test/ok:1
+    build: .
+  missing:
+    image: reg.test/missing:1
+    build: .
+  private:
+    image: reg.test/private:1
+    build: .
+  down:
+    image: reg.test/down:1
+    build: .
+`})
+	d := twoNodes{inspect: map[string]error{
+		"reg.test/missing:1": errdefs.ErrNotFound.WithMessage("manifest unknown"),
+		"reg.test/private:1": errdefs.ErrUnauthenticated.WithMessage("authentication required"),
+		"reg.test/down:1":    errors.New("dial tcp: connection refused"),
+	}}
+	err := checkPushed(context.Background(), d, p)
+	var errs load.Errors
+	if !errors.As(err, &errs) || len(errs) != 3 {
+		t.Fatalf("checkPushed: %v, want 3 errors", err)
+	}
+	for i, want := range []string{
+		"compose.yaml:13:5: service down: ", "could not ask the registry",
+		"compose.yaml:7:5: service missing: ", "build and push it",
+		"compose.yaml:10:5: service private: ", "log in to it",
+	} {
+		if msg := errs[i/2].Error(); !strings.Contains(msg, want) {
+			t.Errorf("error %d: %s\nwant %q in it", i/2, msg, want)
+		}
 	}
 }

@@ -89,7 +89,7 @@ func checkPushed(ctx context.Context, d Docker, p *load.Project) error {
 		}
 		if _, err := d.DistributionInspect(ctx, img, auth); err != nil {
 			errs = append(errs, &load.Error{Pos: p.Sources.Nearest(load.PathOf("services", name, "build")),
-				Msg: fmt.Sprintf("service %s: the swarm has %d nodes and Swarm does not build: %s must be in a registry every node can pull from, and it is not (%v): build and push it (berth build, docker push %s)", name, len(nodes), img, err, img)})
+				Msg: fmt.Sprintf("service %s: the swarm has %d nodes and Swarm does not build: %s must be in a registry every node can pull from, %s", name, len(nodes), img, unpushedReason(img, err))})
 		}
 	}
 	if len(errs) > 0 {
@@ -106,4 +106,18 @@ func Refresh(ctx context.Context, d Docker, plan *apply.Plan) (string, error) {
 		return "", err
 	}
 	return apply.StaleSummary(plan, obs.Stack, obs.Summary()), nil
+}
+
+// unpushedReason says why the registry could not show img, by the class of
+// the engine's error: missing, refused for want of credentials, or not
+// reachable at all; only the first is fixed by pushing.
+func unpushedReason(img string, err error) string {
+	switch {
+	case errdefs.IsNotFound(err):
+		return fmt.Sprintf("and the registry does not have it (%v): build and push it (berth build, docker push %s)", err, img)
+	case errdefs.IsUnauthorized(err), errdefs.IsPermissionDenied(err):
+		return fmt.Sprintf("and the registry refused to show it (%v): log in to it (docker login) or push it (docker push %s)", err, img)
+	default:
+		return fmt.Sprintf("and berth could not ask the registry for it (%v)", err)
+	}
 }
