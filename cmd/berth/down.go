@@ -1,8 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"time"
+	"context"
 
 	"github.com/spf13/cobra"
 
@@ -55,33 +54,17 @@ func (a *app) downCommand() *cobra.Command {
 			if err := checkRmi(o.rmi); err != nil {
 				return err
 			}
-			prog, mode, err := a.progressFor(o.progress)
-			if err != nil {
-				return err
-			}
-			defer prog.Close()
-			d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			defer unlock()
-			images, err := a.downImages(ctx, o.rmi, obs)
-			if err != nil {
-				return err
-			}
-			plan := apply.DownPlan(obs, apply.DownOptions{Volumes: o.volumes, Images: images})
-			began := time.Now()
-			err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
-			prog.Close()
-			if err != nil {
-				return fmt.Errorf("down failed: %w", err)
-			}
-			_, _, _, removed := plan.Counts()
-			if mode != progress.Quiet {
-				fmt.Fprintf(a.Out, "Down complete in %.1fs: %d removed.\n", time.Since(began).Seconds(), removed)
-			}
-			return nil
+			r := dailyRun{progress: o.progress, lock: o.lock, done: "removed", count: func(p *apply.Plan) int {
+				_, _, _, removed := p.Counts()
+				return removed
+			}}
+			return a.runDaily(cmd, r, func(ctx context.Context, _ *apply.Engine, obs *apply.Observed, _ progress.Mode) (*apply.Plan, error) {
+				images, err := a.downImages(ctx, o.rmi, obs)
+				if err != nil {
+					return nil, err
+				}
+				return apply.DownPlan(obs, apply.DownOptions{Volumes: o.volumes, Images: images}), nil
+			})
 		},
 	}
 	f := cmd.Flags()

@@ -1,8 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"math"
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,35 +48,12 @@ func (a *app) restartCommand() *cobra.Command {
 }
 
 func (a *app) runRestart(cmd *cobra.Command, o restartOptions, services []string) error {
-	ctx := cmd.Context()
-	prog, mode, err := a.progressFor(o.progress)
-	if err != nil {
-		return err
-	}
-	defer prog.Close()
-	d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	defer unlock()
-	ro := apply.RestartOptions{Services: services, NoDeps: o.noDeps}
-	if cmd.Flags().Changed("timeout") {
-		secs := int(math.Ceil(o.timeout.Seconds()))
-		ro.Timeout = &secs
-	}
-	plan, err := apply.RestartPlan(obs, ro)
-	if err != nil {
-		return cli.UsageError{Err: err}
-	}
-	began := time.Now()
-	err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
-	prog.Close()
-	if err != nil {
-		return fmt.Errorf("restart failed: %w", err)
-	}
-	if mode != progress.Quiet {
-		fmt.Fprintf(a.Out, "Restart complete in %.1fs: %d restarted.\n", time.Since(began).Seconds(), len(plan.Steps))
-	}
-	return nil
+	r := dailyRun{progress: o.progress, lock: o.lock, done: "restarted"}
+	return a.runDaily(cmd, r, func(_ context.Context, _ *apply.Engine, obs *apply.Observed, _ progress.Mode) (*apply.Plan, error) {
+		plan, err := apply.RestartPlan(obs, apply.RestartOptions{Services: services, NoDeps: o.noDeps, Timeout: timeoutSeconds(cmd, o.timeout)})
+		if err != nil {
+			return nil, cli.UsageError{Err: err}
+		}
+		return plan, nil
+	})
 }

@@ -1,12 +1,12 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -61,58 +61,40 @@ func (a *app) rmCommand() *cobra.Command {
 }
 
 func (a *app) runRm(cmd *cobra.Command, o rmOptions, services []string) error {
-	ctx := cmd.Context()
-	prog, mode, err := a.progressFor(o.progress)
-	if err != nil {
-		return err
-	}
-	defer prog.Close()
-	d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	defer unlock()
-	opts := apply.RmOptions{Services: services, Stop: o.stop, Volumes: o.volumes}
-	// The files, when they load and name this project, say which services
-	// are the project's: a named service must be one of them.
-	lo := a.LoadOptions()
-	lo.NoEnvResolution = true
-	lo.Lenient = true
-	if p, err := load.Load(ctx, lo); err == nil && p.Name == obs.Project {
-		// A service of a profile that is not enabled counts when named,
-		// as naming it enables it in Docker Compose.
-		opts.Known = p.Project.ServiceNames()
-		for _, s := range services {
-			if _, disabled := p.Project.DisabledServices[s]; disabled {
-				opts.Known = append(opts.Known, s)
-			} else if !slices.Contains(opts.Known, s) {
-				return cli.UsageError{Err: fmt.Errorf("no such service: %s", s)}
+	r := dailyRun{progress: o.progress, lock: o.lock, done: "removed"}
+	return a.runDaily(cmd, r, func(ctx context.Context, _ *apply.Engine, obs *apply.Observed, mode progress.Mode) (*apply.Plan, error) {
+		opts := apply.RmOptions{Services: services, Stop: o.stop, Volumes: o.volumes}
+		// The files, when they load and name this project, say which
+		// services are the project's: a named service must be one of them.
+		lo := a.LoadOptions()
+		lo.NoEnvResolution = true
+		lo.Lenient = true
+		if p, err := load.Load(ctx, lo); err == nil && p.Name == obs.Project {
+			// A service of a profile that is not enabled counts when named,
+			// as naming it enables it in Docker Compose.
+			opts.Known = p.Project.ServiceNames()
+			for _, s := range services {
+				if _, disabled := p.Project.DisabledServices[s]; disabled {
+					opts.Known = append(opts.Known, s)
+				} else if !slices.Contains(opts.Known, s) {
+					return nil, cli.UsageError{Err: fmt.Errorf("no such service: %s", s)}
+				}
 			}
 		}
-	}
-	plan := apply.RmPlan(obs, opts)
-	if plan.Empty() {
-		fmt.Fprintln(a.Out, "No stopped containers")
-		return nil
-	}
-	var names []string
-	for _, s := range plan.Steps {
-		names = append(names, s.Name)
-	}
-	if mode != progress.Quiet {
-		fmt.Fprintf(a.Out, "Going to remove %s\n", strings.Join(names, ", "))
-	}
-	began := time.Now()
-	err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event})
-	prog.Close()
-	if err != nil {
-		return fmt.Errorf("rm failed: %w", err)
-	}
-	if mode != progress.Quiet {
-		fmt.Fprintf(a.Out, "Rm complete in %.1fs: %d removed.\n", time.Since(began).Seconds(), len(plan.Steps))
-	}
-	return nil
+		plan := apply.RmPlan(obs, opts)
+		if plan.Empty() {
+			fmt.Fprintln(a.Out, "No stopped containers")
+			return nil, nil
+		}
+		if mode != progress.Quiet {
+			var names []string
+			for _, s := range plan.Steps {
+				names = append(names, s.Name)
+			}
+			fmt.Fprintf(a.Out, "Going to remove %s\n", strings.Join(names, ", "))
+		}
+		return plan, nil
+	})
 }
 
 // rmArgs rewrites the arguments of an rm command line so that Docker

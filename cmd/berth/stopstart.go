@@ -1,8 +1,7 @@
 package main
 
 import (
-	"fmt"
-	"math"
+	"context"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -70,42 +69,17 @@ func (a *app) startCommand() *cobra.Command {
 }
 
 func (a *app) runStopStart(cmd *cobra.Command, o stopStartOptions, services []string, stop bool) error {
-	ctx := cmd.Context()
-	prog, mode, err := a.progressFor(o.progress)
-	if err != nil {
-		return err
-	}
-	defer prog.Close()
-	d, obs, unlock, err := a.observeLocked(ctx, cmd, o.lock)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	defer unlock()
-	opts := apply.StopStartOptions{Services: services}
-	if cmd.Flags().Changed("timeout") {
-		secs := int(math.Ceil(o.timeout.Seconds()))
-		opts.Timeout = &secs
-	}
-	plan, verb := (*apply.Plan)(nil), "Start"
-	if stop {
-		plan, err = apply.StopPlan(obs, opts)
-		verb = "Stop"
-	} else {
-		plan, err = apply.StartPlan(obs, opts)
-	}
-	if err != nil {
-		return cli.UsageError{Err: err}
-	}
-	began := time.Now()
-	err = apply.Execute(ctx, d, plan, apply.ExecOptions{Progress: prog.Event, WaitTimeout: o.waitTimeout})
-	prog.Close()
-	if err != nil {
-		return fmt.Errorf("%s failed: %w", cmd.Name(), err)
-	}
-	if mode != progress.Quiet {
-		past := map[bool]string{true: "stopped", false: "started"}[stop]
-		fmt.Fprintf(a.Out, "%s complete in %.1fs: %d %s.\n", verb, time.Since(began).Seconds(), len(plan.Steps), past)
-	}
-	return nil
+	done := map[bool]string{true: "stopped", false: "started"}[stop]
+	r := dailyRun{progress: o.progress, lock: o.lock, waitTimeout: o.waitTimeout, done: done}
+	return a.runDaily(cmd, r, func(_ context.Context, _ *apply.Engine, obs *apply.Observed, _ progress.Mode) (*apply.Plan, error) {
+		opts := apply.StopStartOptions{Services: services, Timeout: timeoutSeconds(cmd, o.timeout)}
+		plan, err := apply.StartPlan(obs, opts)
+		if stop {
+			plan, err = apply.StopPlan(obs, opts)
+		}
+		if err != nil {
+			return nil, cli.UsageError{Err: err}
+		}
+		return plan, nil
+	})
 }
