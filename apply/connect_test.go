@@ -271,12 +271,24 @@ func TestBuildSendsAllCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	got := buildCredentials(t, e, eng)
+	if ac := got["stored.test"]; ac.Username != "store-user" || ac.Password != "store-secret" {
+		t.Errorf("X-Registry-Config = %v, want stored.test's credentials from the credsStore", got)
+	}
+}
+
+// buildCredentials runs an empty build on e and returns the credentials
+// the fake engine received with it (X-Registry-Config).
+func buildCredentials(t *testing.T, e *Engine, eng *fakeEngine) map[string]registry.AuthConfig {
+	t.Helper()
 	resp, err := e.ImageBuild(context.Background(), strings.NewReader(""), build.ImageBuildOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	b, err := base64.URLEncoding.DecodeString(eng.buildCfg[0])
+	eng.mu.Lock()
+	defer eng.mu.Unlock()
+	b, err := base64.URLEncoding.DecodeString(eng.buildCfg[len(eng.buildCfg)-1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,9 +296,7 @@ func TestBuildSendsAllCredentials(t *testing.T) {
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatal(err)
 	}
-	if ac := got["stored.test"]; ac.Username != "store-user" || ac.Password != "store-secret" {
-		t.Errorf("X-Registry-Config = %s, want stored.test's credentials from the credsStore", b)
-	}
+	return got
 }
 
 // TestPullWithoutLogin: a pull the engine fails, from a registry that asks
@@ -349,20 +359,7 @@ func TestPullReadsDockerAuthConfig(t *testing.T) {
 	if got.Username != "env-user" || got.Password != "env-pw" {
 		t.Errorf("pull sent %q/%q, want DOCKER_AUTH_CONFIG's env-user/env-pw", got.Username, got.Password)
 	}
-	resp, err := e.ImageBuild(context.Background(), strings.NewReader(""), build.ImageBuildOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	b, err := base64.URLEncoding.DecodeString(eng.buildCfg[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var creds map[string]registry.AuthConfig
-	if err := json.Unmarshal(b, &creds); err != nil {
-		t.Fatal(err)
-	}
-	if ac := creds["env.test"]; ac.Username != "env-user" {
-		t.Errorf("X-Registry-Config = %s, want env.test's credentials from DOCKER_AUTH_CONFIG", b)
+	if ac := buildCredentials(t, e, eng)["env.test"]; ac.Username != "env-user" {
+		t.Errorf("build sent %q for env.test, want DOCKER_AUTH_CONFIG's env-user", ac.Username)
 	}
 }
