@@ -237,24 +237,6 @@ type Plan struct {
 // Empty reports whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Steps) == 0 }
 
-// Counts returns how many steps create, recreate, start (or restart) and
-// remove.
-func (p *Plan) Counts() (create, recreate, start, remove int) {
-	for _, s := range p.Steps {
-		switch s.Action {
-		case Create, CreateNetwork, CreateVolume, CreateService, CreateSecret, CreateConfig:
-			create++
-		case Recreate, UpdateService:
-			recreate++
-		case Start, Restart:
-			start++
-		case Remove, RemoveNetwork, RemoveVolume, RemoveService, RemoveSecret, RemoveConfig:
-			remove++
-		}
-	}
-	return
-}
-
 // Summary counts the steps of a plan by kind.
 type Summary struct {
 	Build      int `json:"build"`

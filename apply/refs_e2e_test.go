@@ -299,7 +299,7 @@ networks:
 
 	changed := pr.load(strings.Replace(compose, "team: web", "team: shop", 1))
 	plan := pr.plan(changed)
-	if create, recreate, _, _ := plan.Counts(); create != 1 || recreate != 0 {
+	if n := plan.Summary(); n.Create != 1 || n.Recreate != 0 {
 		t.Fatalf("plan: %v", summary(plan))
 	}
 	if err := pr.execute(plan, time.Minute); err != nil {

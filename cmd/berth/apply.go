@@ -314,9 +314,9 @@ func (a *app) runApply(cmd *cobra.Command, o applyOptions, args []string) error 
 	if mode == progress.Quiet {
 		return nil
 	}
-	create, recreate, start, remove := plan.Counts()
+	n := plan.Summary()
 	fmt.Fprintf(a.Out, "Apply complete in %.1fs: %d created, %d recreated, %d started, %d removed.\n",
-		time.Since(began).Seconds(), create, recreate-kept.n(), start, remove)
+		time.Since(began).Seconds(), n.Create, n.Recreate-kept.n(), n.Start+n.Restart, n.Remove)
 	return nil
 }
 

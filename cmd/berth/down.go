@@ -54,10 +54,7 @@ func (a *app) downCommand() *cobra.Command {
 			if err := checkRmi(o.rmi); err != nil {
 				return err
 			}
-			r := dailyRun{progress: o.progress, lock: o.lock, done: "removed", count: func(p *apply.Plan) int {
-				_, _, _, removed := p.Counts()
-				return removed
-			}}
+			r := dailyRun{progress: o.progress, lock: o.lock, done: "removed", count: func(p *apply.Plan) int { return p.Summary().Remove }}
 			return a.runDaily(cmd, r, func(ctx context.Context, _ *apply.Engine, obs *apply.Observed, _ progress.Mode) (*apply.Plan, error) {
 				images, err := a.downImages(ctx, o.rmi, obs)
 				if err != nil {

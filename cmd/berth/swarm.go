@@ -75,8 +75,8 @@ func (a *app) runSwarmApply(ctx context.Context, d *apply.Engine, plan *apply.Pl
 		return fmt.Errorf("apply failed: %w", err)
 	}
 	if mode != progress.Quiet {
-		create, update, _, remove := plan.Counts()
-		fmt.Fprintf(a.Out, "Apply complete in %.1fs: %d created, %d updated, %d removed.\n", time.Since(began).Seconds(), create, update, remove)
+		n := plan.Summary()
+		fmt.Fprintf(a.Out, "Apply complete in %.1fs: %d created, %d updated, %d removed.\n", time.Since(began).Seconds(), n.Create, n.Update, n.Remove)
 	}
 	return nil
 }
@@ -110,7 +110,7 @@ func (a *app) runSwarmDown(ctx context.Context, o downOptions) error {
 	if err != nil {
 		return fmt.Errorf("down failed: %w", err)
 	}
-	_, _, _, removed := plan.Counts()
+	removed := plan.Summary().Remove
 	if o.volumes {
 		n, err := swarm.RemoveVolumes(ctx, d, name)
 		if err != nil {
