@@ -52,7 +52,7 @@ func (s *session) semantic(schemaVs []rules.Violation) []rules.Violation {
 		out = append(out, s.resolveRefs(src)...)
 	}
 	if !s.opts.NoConsistency || s.opts.Lenient {
-		out = append(out, consistency(srcs, s.opts.Profiles)...)
+		out = append(out, consistency(srcs, s.opts.Profiles, s.subst)...)
 	}
 	out = append(out, emptyProject(srcs)...)
 	out = dropCovered(out, schemaVs)
@@ -397,7 +397,7 @@ func definesService(f *File, name string) bool {
 // consistency finds every reference compose-go's consistency check
 // refuses (it stops at the first): networks, named volumes, secrets,
 // configs and services that no file of the project defines.
-func consistency(srcs []source, profiles []string) []rules.Violation {
+func consistency(srcs []source, profiles []string, subst func(string) string) []rules.Violation {
 	defined := map[string]map[string]bool{}
 	for _, sec := range []string{"services", "networks", "volumes", "secrets", "configs"} {
 		defined[sec] = map[string]bool{}
@@ -460,10 +460,28 @@ func consistency(srcs []source, profiles []string) []rules.Violation {
 						at(nm, rules.RuleUndefinedServiceRef, fmt.Sprintf("service %q uses the network of undefined service %q", name, ref))
 					}
 				}
+				if first := healthcheckCommand(svc); first != nil {
+					switch subst(first.Value) {
+					case "CMD", "CMD-SHELL", "NONE":
+					default:
+						at(first, rules.RuleHealthcheckCommand, fmt.Sprintf(`service %q: healthcheck.test must start either by "CMD", "CMD-SHELL" or "NONE", not %q`, name, first.Value))
+					}
+				}
 			}
 		}
 	}
 	return out
+}
+
+// healthcheckCommand is the first item of svc's healthcheck.test when it
+// is a list (a string is a CMD-SHELL command), which compose-go's
+// consistency check requires to be CMD, CMD-SHELL or NONE.
+func healthcheckCommand(svc *yaml.Node) *yaml.Node {
+	items := seqItems(mapValue(mapValue(svc, "healthcheck"), "test"))
+	if len(items) == 0 || items[0].Kind != yaml.ScalarNode {
+		return nil
+	}
+	return items[0]
 }
 
 // activeService reports whether compose-go checks svc: a service with

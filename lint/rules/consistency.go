@@ -29,6 +29,7 @@ var Consistency = []*lint.Rule{
 	HealthyDependencyWithoutHealthcheck,
 	DuplicateEnvironment,
 	ExternalWithOptions,
+	HealthcheckTestCommand,
 }
 
 // UndefinedNetwork: BR101.
@@ -535,4 +536,42 @@ func csSortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// HealthcheckTestCommand: BR117.
+var HealthcheckTestCommand = &lint.Rule{
+	Code:  "BR117",
+	Name:  "healthcheck-test-command",
+	Title: "healthcheck.test list does not start with CMD, CMD-SHELL or NONE",
+	Text: "Written as a list, `healthcheck.test` starts with how to run the rest: `CMD` (the arguments as " +
+		"they are), `CMD-SHELL` (one shell command line) or `NONE` (no healthcheck). A list that starts " +
+		"with the command itself is refused by Docker Compose: `healthcheck.test must start either by " +
+		"\"CMD\", \"CMD-SHELL\" or \"NONE\"`, without saying which service.\n\n" +
+		"Put `CMD` first, or write the test as a string, which is run by the shell.",
+	Bad: `services:
+  web:
+    image: nginx:1.27
+    healthcheck:
+      test: [curl, -f, http://localhost/]
+`,
+	Good: `services:
+  web:
+    image: nginx:1.27
+    healthcheck:
+      test: [CMD, curl, -f, http://localhost/]
+`,
+	Since:    "0.2.0",
+	Severity: lint.Error,
+	Default:  true,
+	Run: func(p *lint.Pass) {
+		for _, s := range csServices(p.Project) {
+			if hc := s.cfg.HealthCheck; hc != nil && len(hc.Test) > 0 {
+				switch hc.Test[0] {
+				case "CMD", "CMD-SHELL", "NONE":
+				default:
+					p.Reportf(csPath(s.name, "healthcheck", "test")+"[0]", "service %q: healthcheck.test starts with %q, not CMD, CMD-SHELL or NONE", s.name, hc.Test[0])
+				}
+			}
+		}
+	},
 }

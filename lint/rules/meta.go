@@ -116,8 +116,7 @@ var LoadError = &lint.Rule{
 		"berth finds what compose-go refuses on the nodes of every file itself (schema violations, values it " +
 		"cannot read, unset required variables, `include`, `extends` and `env_file` that do not resolve, " +
 		"undefined resources: BR0xx and BR1xx, all of them at once); this rule is the rest, compose-go's own " +
-		"message, positioned where berth can tell (for example a `healthcheck.test` list that starts with " +
-		"neither `CMD`, `CMD-SHELL` nor `NONE`). A problem berth cannot point at in a file is printed as an " +
+		"message, positioned where berth can tell. A problem berth cannot point at in a file is printed as an " +
 		"error of the file, never at a made-up 1:1.\n\n" +
 		"Fix the cause and lint again.",
 	Bad: `services:

@@ -89,6 +89,7 @@ var (
 	RuleUndefinedConfig     = Rule{"BR104", "undefined-config", "service uses a config that is not defined"}
 	RuleUndefinedDependency = Rule{"BR105", "undefined-dependency", "depends_on names a service that does not exist"}
 	RuleUndefinedServiceRef = Rule{"BR106", "undefined-service-reference", "network_mode or volumes_from names a service that does not exist"}
+	RuleHealthcheckCommand  = Rule{"BR117", "healthcheck-test-command", "a healthcheck.test list must start with CMD, CMD-SHELL or NONE"}
 )
 
 // Rules lists every rule of this package in code order, for `berth rules`.
