@@ -171,7 +171,35 @@ var explainers = []struct {
 		}},
 	{regexp.MustCompile(`service "([^"]+)" depends on undefined service "([^"]+)"`),
 		func(s *session, m []string) (Position, bool) {
+			// volumes_from: a service is a dependency too.
+			if pos, ok := s.sources.FindValue(PathOf("services", m[1], "volumes_from"), m[2]); ok {
+				return pos, true
+			}
 			return s.findIn(PathOf("services", m[1], "depends_on"), m[2])
+		}},
+	{regexp.MustCompile(`services\.([^:]+): can't set distinct values on '([^']+)' and '([^']+)'`),
+		func(s *session, m []string) (Position, bool) {
+			return s.sources.Lookup(PathOf("services", m[1], m[2]))
+		}},
+	{regexp.MustCompile(`services\.([^:]+)\.develop\.watch: target is required`),
+		func(s *session, m []string) (Position, bool) {
+			return s.sources.Lookup(PathOf("services", m[1], "develop", "watch"))
+		}},
+	{regexp.MustCompile(`service "([^"]+)" declares (?:unknown|non-buildable) service "([^"]+)" as additional contexts (\S+)`),
+		func(s *session, m []string) (Position, bool) {
+			contexts := PathOf("services", m[1], "build", "additional_contexts")
+			if pos, ok := s.sources.Value(contexts + "." + m[3]); ok {
+				return pos, true
+			}
+			return s.findContaining(contexts, "service:"+m[2])
+		}},
+	{regexp.MustCompile(`service\.build\.platforms MUST include service\.platform "([^"]+)"`),
+		func(s *session, m []string) (Position, bool) {
+			return s.keyWithValue("platform", m[1])
+		}},
+	{regexp.MustCompile(`can't set container_name and (\S+) as container name must be unique`),
+		func(s *session, m []string) (Position, bool) {
+			return s.keyWithValue("container_name", m[1])
 		}},
 	{regexp.MustCompile(`dependency cycle detected: ([^ ]+) -> ([^ ]+)`),
 		func(s *session, m []string) (Position, bool) {
@@ -262,6 +290,20 @@ func (s *session) findIn(prefix, value string) (Position, bool) {
 	}
 	if pos, ok := s.sources.Lookup(prefix); ok {
 		return pos, true
+	}
+	return Position{}, false
+}
+
+// keyWithValue returns the position of the first service's key whose
+// value is value, for messages that name a value but not its service.
+func (s *session) keyWithValue(key, value string) (Position, bool) {
+	for _, p := range s.sources.Paths() {
+		if !strings.HasPrefix(p, "services.") || !strings.HasSuffix(p, "."+key) || strings.Count(p, ".") != 2 {
+			continue
+		}
+		if raw, ok := s.sources.Raw(p); ok && raw == value {
+			return s.sources.Value(p)
+		}
 	}
 	return Position{}, false
 }

@@ -20,12 +20,34 @@ import (
 // Errors without a file to point at are input errors.
 func (o *outcome) failure(p *project, err error, rs []*lint.Rule) {
 	list := asErrors(err)
+	byCode := rulesByCode(rs)
+	parsed := o.parseEach(p.files, list, rs, byCode[rules.LoadError.Code])
+	o.loadFindings(p, list, parsed, byCode)
+}
+
+// refused reports why Docker Compose refuses a project that loaded once
+// its consistency check was off (err is the refusal), when no rule of this
+// run found an error in it: no project Compose refuses passes lint.
+func (o *outcome) refused(p *project, err error, rs []*lint.Rule) {
+	if slices.ContainsFunc(o.diags, func(d lint.Diagnostic) bool { return d.Severity == lint.Error }) {
+		return
+	}
+	o.loadFindings(p, asErrors(err), nil, rulesByCode(rs))
+}
+
+func rulesByCode(rs []*lint.Rule) map[string]*lint.Rule {
 	byCode := map[string]*lint.Rule{}
 	for _, r := range rs {
 		byCode[r.Code] = r
 	}
+	return byCode
+}
+
+// loadFindings turns load errors into findings: a violation under its own
+// rule, anything else positioned under BR901, an error without a position
+// into an input error; files in parsed have said it with their parse error.
+func (o *outcome) loadFindings(p *project, list load.Errors, parsed map[string]bool, byCode map[string]*lint.Rule) {
 	loadErr := byCode[rules.LoadError.Code]
-	parsed := o.parseEach(p.files, list, rs, loadErr)
 	for _, e := range list {
 		file := displayName(e.Pos.File)
 		if e.Pos.File != "" && parsed[file] {

@@ -92,7 +92,18 @@ func (r Runner) lint(ctx context.Context, p *project, all []*lint.Rule) *outcome
 		mu.Unlock()
 	}
 	rs := p.enabled(all)
-	loaded, err := load.Load(ctx, lo)
+	// Compose's consistency check first: most projects pass it and load
+	// once. One it refuses loads again without it, so that the rules
+	// report each problem at its place; when none of them is an error,
+	// Compose's own reason is one (refused).
+	strict := lo
+	strict.NoConsistency = false
+	loaded, refusal := load.Load(ctx, strict)
+	var err error
+	if refusal != nil {
+		o.warnings = nil
+		loaded, err = load.Load(ctx, lo)
+	}
 	if err != nil {
 		o.warnings = nil // the findings say it better
 		o.failure(p, err, rs)
@@ -108,6 +119,9 @@ func (r Runner) lint(ctx context.Context, p *project, all []*lint.Rule) *outcome
 		// The suppress step reports its findings at their default
 		// severity: the configuration decides.
 		o.diags[i].Severity = p.cfg.SeverityOf(o.diags[i].Rule)
+	}
+	if refusal != nil {
+		o.refused(p, refusal, rs)
 	}
 	return o
 }

@@ -1,0 +1,51 @@
+package runner
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/cli"
+
+	"github.com/berth-compose/berth/lint"
+	"github.com/berth-compose/berth/load"
+)
+
+// TestLintFailsWhatComposeRefuses: lint loads with Compose's consistency
+// check off so that its rules report every problem at its place; a project
+// the check refuses for a reason no rule covers must still fail lint, with
+// an error at the offending node.
+func TestLintFailsWhatComposeRefuses(t *testing.T) {
+	for name, src := range map[string]string{
+		"scale and replicas":   "services:\n  web:\n    image: x:1\n    deploy:\n      replicas: 3\n    scale: 2\n",
+		"mem_limit twice":      "services:\n  web:\n    image: x:1\n    deploy:\n      resources:\n        limits:\n          memory: 2g\n    mem_limit: 1g\n",
+		"watch without target": "services:\n  web:\n    image: x:1\n    develop:\n      watch:\n        - path: ./src\n          action: sync\n",
+		"unknown context":      "services:\n  web:\n    image: x:1\n    build:\n      context: .\n      additional_contexts:\n        base: service:nope\n",
+		"platform not built":   "services:\n  web:\n    image: x:1\n    build:\n      context: .\n      platforms: [linux/amd64]\n    platform: linux/arm64\n",
+		"healthcheck command":  "services:\n  web:\n    image: x:1\n    healthcheck:\n      test: [curl, x]\n",
+		"undefined model":      "services:\n  web:\n    image: x:1\n    models: [llm]\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := writeProject(t, map[string]string{"compose.yaml": src})
+			file := filepath.Join(dir, "compose.yaml")
+			env := []string{"PWD=" + dir}
+			po, err := cli.NewProjectOptions([]string{file}, cli.WithWorkingDirectory(dir), cli.WithEnv(env), cli.WithName("refused"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := po.LoadProject(context.Background()); err == nil {
+				t.Fatal("compose-go accepts the project: the case tests nothing")
+			}
+			res, err := Runner{Load: load.Options{ProjectDir: dir, Env: env}}.Run(context.Background(), []string{file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := slices.IndexFunc(res.Diagnostics, func(d lint.Diagnostic) bool { return d.Severity == lint.Error && d.Pos.Line > 0 })
+			if i < 0 {
+				t.Fatalf("lint finds no positioned error (findings %v, input errors %v)", res.Diagnostics, res.Err())
+			}
+			t.Logf("%s:%d:%d %s %s", filepath.Base(res.Diagnostics[i].Pos.File), res.Diagnostics[i].Pos.Line, res.Diagnostics[i].Pos.Column, res.Diagnostics[i].Rule.Code, res.Diagnostics[i].Message)
+		})
+	}
+}
