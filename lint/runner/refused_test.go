@@ -2,9 +2,13 @@ package runner
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 
@@ -48,4 +52,58 @@ func TestLintFailsWhatComposeRefuses(t *testing.T) {
 			t.Logf("%s:%d:%d %s %s", filepath.Base(res.Diagnostics[i].Pos.File), res.Diagnostics[i].Pos.Line, res.Diagnostics[i].Pos.Column, res.Diagnostics[i].Rule.Code, res.Diagnostics[i].Message)
 		})
 	}
+}
+
+// FuzzLintVerdict: whatever compose-go refuses, lint fails (a finding at
+// error severity or an input error); lint never panics or hangs.
+func FuzzLintVerdict(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "broken", "*", "compose.yaml"))
+	for _, s := range seeds {
+		if src, err := os.ReadFile(s); err == nil {
+			f.Add(src)
+		}
+	}
+	f.Add([]byte("services:\n  web:\n    image: x:1\n    deploy:\n      replicas: 3\n    scale: 2\n"))
+	dir := f.TempDir()
+	file := filepath.Join(dir, "compose.yaml")
+	env := []string{"PWD=" + dir}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		if len(src) > 1<<12 {
+			return
+		}
+		if _, err := load.ParseFile(file, src); errors.Is(err, load.ErrSelfAlias) {
+			return // compose-go takes seconds on these (FuzzDifferential covers them)
+		}
+		if err := os.WriteFile(file, src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		po, err := cli.NewProjectOptions([]string{file}, cli.WithWorkingDirectory(dir), cli.WithEnv(env), cli.WithName("fuzz"))
+		if err != nil {
+			return
+		}
+		if composeRefuses(ctx, po) == nil {
+			return
+		}
+		res, err := Runner{Load: load.Options{ProjectDir: dir, Env: env}}.Run(ctx, []string{file})
+		if err != nil {
+			return // an input error: lint fails
+		}
+		if res.Err() == nil && !slices.ContainsFunc(res.Diagnostics, func(d lint.Diagnostic) bool { return d.Severity == lint.Error }) {
+			t.Fatalf("compose-go refuses the file, lint passes it (%d findings):\n%s", len(res.Diagnostics), src)
+		}
+	})
+}
+
+// composeRefuses is compose-go's verdict; a panic in it (which berth's
+// loader also turns into an error) counts as a refusal.
+func composeRefuses(ctx context.Context, po *cli.ProjectOptions) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("compose-go panicked: %v", r)
+		}
+	}()
+	_, err = po.LoadProject(ctx)
+	return err
 }
