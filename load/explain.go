@@ -242,6 +242,10 @@ var explainers = []struct {
 			}
 			return Position{}, false
 		}},
+	{regexp.MustCompile(`^(configs|secrets)\.([^:]+): one of \S+ must be set`),
+		func(s *session, m []string) (Position, bool) {
+			return s.sources.Key(PathOf(m[1], m[2]))
+		}},
 	{regexp.MustCompile(`secret "([^"]+)" must declare either`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("secrets", m[1]))

@@ -209,6 +209,8 @@ func TestLoadErrorsArePositioned(t *testing.T) {
 			`compose.yaml:8:29: service "web" declares non-buildable service "base" as additional contexts base`},
 		{"platform not built", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    platform: linux/arm64\n    build:\n      context: .\n      platforms: [linux/amd64]\n"},
 			`compose.yaml:4:15: service.build.platforms MUST include service.platform "linux/arm64"`},
+		{"config without source", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\nconfigs:\n  site: {}\n"},
+			`compose.yaml:5:3: configs.site: one of file|environment|content must be set`},
 		{"container_name with replicas", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    container_name: web\n    deploy:\n      replicas: 2\n"},
 			`compose.yaml:4:21: `},
 	}

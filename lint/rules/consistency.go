@@ -1,11 +1,14 @@
 package rules
 
 import (
+	"maps"
 	"slices"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/berth-compose/berth/lint"
+	"github.com/berth-compose/berth/load"
 )
 
 // Consistency rules (BR1xx): references that point nowhere, conflicts
@@ -30,6 +33,7 @@ var Consistency = []*lint.Rule{
 	DuplicateEnvironment,
 	ExternalWithOptions,
 	HealthcheckTestCommand,
+	ConfigWithoutSource,
 }
 
 // UndefinedNetwork: BR101.
@@ -573,5 +577,59 @@ var HealthcheckTestCommand = &lint.Rule{
 				}
 			}
 		}
+	},
+}
+
+// ConfigWithoutSource: BR118.
+var ConfigWithoutSource = &lint.Rule{
+	Code:  "BR118",
+	Name:  "config-without-source",
+	Title: "config or secret says neither where its content comes from nor that it is external",
+	Text: "A top-level config needs one of `file`, `environment` or `content`, a secret one of `file` or " +
+		"`environment`, unless it is `external` or has a `driver` of its own. Docker Compose refuses the " +
+		"project otherwise, also when no service uses the entry: `configs.app: one of " +
+		"file|environment|content must be set`.\n\n" +
+		"Say where the content comes from, mark the entry `external: true` if it is created outside " +
+		"the project, or remove it.",
+	Bad: `services:
+  web:
+    image: nginx:1.27
+    configs: [site]
+configs:
+  site: {}
+`,
+	Good: `services:
+  web:
+    image: nginx:1.27
+    configs: [site]
+configs:
+  site:
+    file: ./site.conf
+`,
+	Since:    "0.2.0",
+	Severity: lint.Error,
+	Default:  true,
+	Run: func(p *lint.Pass) {
+		check := func(kind string, objs map[string]types.FileObjectConfig, sources ...string) {
+			for _, name := range slices.Sorted(maps.Keys(objs)) {
+				o := objs[name]
+				path := load.PathOf(kind, name)
+				if o.File != "" || o.Environment != "" || o.Content != "" && kind == "configs" || o.Driver != "" ||
+					bool(o.External) || csWritten(p, path+".external") || csWritten(p, path+".driver") {
+					continue
+				}
+				p.ReportKeyf(path, "%s %q sets none of %s: Compose needs one (or external: true)", strings.TrimSuffix(kind, "s"), name, strings.Join(sources, ", "))
+			}
+		}
+		configs := map[string]types.FileObjectConfig{}
+		for name, c := range p.Project.Configs {
+			configs[name] = types.FileObjectConfig(c)
+		}
+		secrets := map[string]types.FileObjectConfig{}
+		for name, s := range p.Project.Secrets {
+			secrets[name] = types.FileObjectConfig(s)
+		}
+		check("configs", configs, "file", "environment", "content")
+		check("secrets", secrets, "file", "environment")
 	},
 }

@@ -22,13 +22,14 @@ import (
 // an error at the offending node.
 func TestLintFailsWhatComposeRefuses(t *testing.T) {
 	for name, src := range map[string]string{
-		"scale and replicas":   "services:\n  web:\n    image: x:1\n    deploy:\n      replicas: 3\n    scale: 2\n",
-		"mem_limit twice":      "services:\n  web:\n    image: x:1\n    deploy:\n      resources:\n        limits:\n          memory: 2g\n    mem_limit: 1g\n",
-		"watch without target": "services:\n  web:\n    image: x:1\n    develop:\n      watch:\n        - path: ./src\n          action: sync\n",
-		"unknown context":      "services:\n  web:\n    image: x:1\n    build:\n      context: .\n      additional_contexts:\n        base: service:nope\n",
-		"platform not built":   "services:\n  web:\n    image: x:1\n    build:\n      context: .\n      platforms: [linux/amd64]\n    platform: linux/arm64\n",
-		"healthcheck command":  "services:\n  web:\n    image: x:1\n    healthcheck:\n      test: [curl, x]\n",
-		"undefined model":      "services:\n  web:\n    image: x:1\n    models: [llm]\n",
+		"scale and replicas":    "services:\n  web:\n    image: x:1\n    deploy:\n      replicas: 3\n    scale: 2\n",
+		"mem_limit twice":       "services:\n  web:\n    image: x:1\n    deploy:\n      resources:\n        limits:\n          memory: 2g\n    mem_limit: 1g\n",
+		"watch without target":  "services:\n  web:\n    image: x:1\n    develop:\n      watch:\n        - path: ./src\n          action: sync\n",
+		"unknown context":       "services:\n  web:\n    image: x:1\n    build:\n      context: .\n      additional_contexts:\n        base: service:nope\n",
+		"platform not built":    "services:\n  web:\n    image: x:1\n    build:\n      context: .\n      platforms: [linux/amd64]\n    platform: linux/arm64\n",
+		"healthcheck command":   "services:\n  web:\n    image: x:1\n    healthcheck:\n      test: [curl, x]\n",
+		"undefined model":       "services:\n  web:\n    image: x:1\n    models: [llm]\n",
+		"config without source": "services:\n  web:\n    image: x:1\nconfigs:\n  site: {}\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := writeProject(t, map[string]string{"compose.yaml": src})
