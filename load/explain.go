@@ -246,6 +246,24 @@ var explainers = []struct {
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Key(PathOf(m[1], m[2]))
 		}},
+	{regexp.MustCompile(`invalid mount config for type "([^"]+)": field Source must not be empty`),
+		func(s *session, m []string) (Position, bool) {
+			// The message names no service: the first mount of that type
+			// written without a source.
+			for _, p := range s.sources.Paths() {
+				mount, ok := strings.CutSuffix(p, ".type")
+				if !ok || !strings.HasPrefix(p, "services.") || !strings.Contains(mount, ".volumes[") {
+					continue
+				}
+				if raw, _ := s.sources.Raw(p); raw != m[1] {
+					continue
+				}
+				if _, has := s.sources.Value(mount + ".source"); !has {
+					return s.sources.Lookup(mount)
+				}
+			}
+			return Position{}, false
+		}},
 	{regexp.MustCompile(`secret "([^"]+)" must declare either`),
 		func(s *session, m []string) (Position, bool) {
 			return s.sources.Lookup(PathOf("secrets", m[1]))

@@ -211,6 +211,10 @@ func TestLoadErrorsArePositioned(t *testing.T) {
 			`compose.yaml:4:15: service.build.platforms MUST include service.platform "linux/arm64"`},
 		{"config without source", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\nconfigs:\n  site: {}\n"},
 			`compose.yaml:5:3: configs.site: one of file|environment|content must be set`},
+		{"bind without source", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    volumes:\n      - type: volume\n        target: /a\n      - type: bind\n        target: /data\n"},
+			`compose.yaml:7:9: invalid mount config for type "bind": field Source must not be empty`},
+		{"blank watch path", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    develop:\n      watch:\n        - path: \"\"\n          action: rebuild\n"},
+			`compose.yaml:6:17: services.web.develop.watch[0].path: value can't be blank (BR004 invalid-value)`},
 		{"container_name with replicas", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    container_name: web\n    deploy:\n      replicas: 2\n"},
 			`compose.yaml:4:21: `},
 	}

@@ -30,6 +30,7 @@ func TestLintFailsWhatComposeRefuses(t *testing.T) {
 		"healthcheck command":   "services:\n  web:\n    image: x:1\n    healthcheck:\n      test: [curl, x]\n",
 		"undefined model":       "services:\n  web:\n    image: x:1\n    models: [llm]\n",
 		"config without source": "services:\n  web:\n    image: x:1\nconfigs:\n  site: {}\n",
+		"blank watch path":      "services:\n  web:\n    image: x:1\n    develop:\n      watch:\n        - path: \"\"\n          action: rebuild\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := writeProject(t, map[string]string{"compose.yaml": src})

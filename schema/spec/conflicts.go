@@ -80,6 +80,21 @@ func conflictingKeys(filename string, d *document) []rules.Violation {
 				Message: fmt.Sprintf("%s: invalid value %s, allowed: an IP address", where, shortValue(kv[1]))})
 		}
 	})
+	// compose-go's validation refuses a blank develop.watch path.
+	d.forEach([]string{"services", "*", "develop", "watch", "*"}, func(n *yaml.Node, m map[string]any, loc []string) {
+		l := append(slices.Clone(loc), "path")
+		if path, ok := m["path"].(string); !ok || path != "" || d.skip[locKey(l)] {
+			return
+		}
+		for _, kv := range entries(n) {
+			if kv[0].Value == "path" {
+				line, col := valuePos(kv[1])
+				where := formatPath(d.path(l))
+				out = append(out, rules.Violation{File: filename, Line: line, Col: col, Path: where, Rule: rules.RuleInvalidValue,
+					Message: where + ": value can't be blank"})
+			}
+		}
+	})
 	return out
 }
 
