@@ -171,11 +171,20 @@ var explainers = []struct {
 		}},
 	{regexp.MustCompile(`service "([^"]+)" depends on undefined service "([^"]+)"`),
 		func(s *session, m []string) (Position, bool) {
-			// volumes_from: a service is a dependency too.
-			if pos, ok := s.sources.FindValue(PathOf("services", m[1], "volumes_from"), m[2]); ok {
+			// volumes_from, links and service: modes name dependencies too.
+			svc := PathOf("services", m[1])
+			if pos, ok := s.sources.FindValue(svc+".volumes_from", m[2]); ok {
 				return pos, true
 			}
-			return s.findIn(PathOf("services", m[1], "depends_on"), m[2])
+			if pos, ok := s.sources.FindValue(svc+".links", m[2]); ok {
+				return pos, true
+			}
+			for _, key := range []string{"ipc", "pid", "network_mode"} {
+				if raw, ok := s.sources.Raw(svc + "." + key); ok && raw == "service:"+m[2] {
+					return s.sources.Value(svc + "." + key)
+				}
+			}
+			return s.findIn(svc+".depends_on", m[2])
 		}},
 	{regexp.MustCompile(`services\.([^:]+): can't set distinct values on '([^']+)' and '([^']+)'`),
 		func(s *session, m []string) (Position, bool) {
