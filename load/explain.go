@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -272,6 +273,11 @@ var explainers = []struct {
 				}
 			}
 			return Position{}, false
+		}},
+	{regexp.MustCompile(`service ports services\.(.+)\.ports\.\[(\d+)\] is missing a target port`),
+		func(s *session, m []string) (Position, bool) {
+			i, _ := strconv.Atoi(m[2])
+			return s.sources.Lookup(PathOf("services", m[1], "ports", i))
 		}},
 	{regexp.MustCompile(`secret "([^"]+)" must declare either`),
 		func(s *session, m []string) (Position, bool) {

@@ -201,6 +201,8 @@ func TestLoadErrorsArePositioned(t *testing.T) {
 			`compose.yaml:4:13: service "web" depends on undefined service "nope"`},
 		{"ipc of unknown service", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    ipc: service:nope\n"},
 			`compose.yaml:4:10: service "web" depends on undefined service "nope"`},
+		{"port without target", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    ports: [\"8080:80\", \"0\"]\n"},
+			`compose.yaml:4:24: service ports services.web.ports.[1] is missing a target port`},
 		{"scale and replicas", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    scale: 2\n    deploy:\n      replicas: 3\n"},
 			`compose.yaml:4:5: services.web: can't set distinct values on 'scale' and 'deploy.replicas'`},
 		{"cpus twice", map[string]string{"compose.yaml": "services:\n  web:\n    image: x\n    cpus: 1\n    deploy:\n      resources:\n        limits:\n          cpus: \"2\"\n"},
