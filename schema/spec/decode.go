@@ -89,7 +89,7 @@ func (d *decodePass) keys(n *yaml.Node, path []pathElem, depth int) {
 			if isMergeKey(k) {
 				continue
 			}
-			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" {
+			if k.Kind != yaml.ScalarNode || k.Tag != "!!str" && !localTag(k.Tag) {
 				d.report(k, appendKey(path, k.Value), rules.RuleWrongType, fmt.Sprintf("key %s of %s must be a string: quote it", strconv.Quote(k.Value), describeParent(path)))
 				continue
 			}
@@ -100,6 +100,12 @@ func (d *decodePass) keys(n *yaml.Node, path []pathElem, depth int) {
 			d.keys(it, appendIndex(path, i), depth+1)
 		}
 	}
+}
+
+// localTag reports a tag of the file's own (`!name`, not a YAML `!!type`):
+// yaml/v4 leaves such a scalar its text, so as a key it is a string.
+func localTag(tag string) bool {
+	return strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!")
 }
 
 // interpolate substitutes every string scalar as compose-go's interpolation
