@@ -3,6 +3,7 @@ package runner
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,7 +33,21 @@ func (o *outcome) refused(p *project, err error, rs []*lint.Rule) {
 	if slices.ContainsFunc(o.diags, func(d lint.Diagnostic) bool { return d.Severity == lint.Error }) {
 		return
 	}
-	o.loadFindings(p, asErrors(err), nil, rulesByCode(rs))
+	// A rule the configuration turned down to a warning may have reported
+	// the same problem already: say it once.
+	reported := map[string]bool{}
+	for _, d := range o.diags {
+		reported[fmt.Sprintf("%s:%d:%d:%s", d.Pos.File, d.Pos.Line, d.Pos.Column, d.Rule.Code)] = true
+	}
+	var rest load.Errors
+	for _, e := range asErrors(err) {
+		var ve *load.ViolationError
+		if errors.As(e, &ve) && reported[fmt.Sprintf("%s:%d:%d:%s", displayName(e.Pos.File), e.Pos.Line, e.Pos.Column, ve.Violation.Rule.Code)] {
+			continue
+		}
+		rest = append(rest, e)
+	}
+	o.loadFindings(p, rest, nil, rulesByCode(rs))
 }
 
 func rulesByCode(rs []*lint.Rule) map[string]*lint.Rule {

@@ -109,3 +109,24 @@ func composeRefuses(ctx context.Context, po *cli.ProjectOptions) (err error) {
 	_, err = po.LoadProject(ctx)
 	return err
 }
+
+// TestRefusedOnceWhenRuleIsAWarning: a consistency rule turned down to a
+// warning has said what Compose refuses; Compose's refusal does not say it
+// a second time.
+func TestRefusedOnceWhenRuleIsAWarning(t *testing.T) {
+	dir := writeProject(t, map[string]string{
+		"compose.yaml": "services:\n  web:\n    image: x:1\n    networks: [front]\n",
+		".berth.yaml":  "rules:\n  BR101: warning\n",
+	})
+	res, err := Runner{Load: load.Options{ProjectDir: dir, Env: []string{"PWD=" + dir}}}.Run(context.Background(), []string{filepath.Join(dir, "compose.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range res.Diagnostics {
+		got = append(got, fmt.Sprintf("%d:%d %s %s", d.Pos.Line, d.Pos.Column, d.Rule.Code, d.Severity))
+	}
+	if want := []string{"4:16 BR101 warning"}; !slices.Equal(got, want) {
+		t.Errorf("findings %q, want %q", got, want)
+	}
+}
